@@ -1,0 +1,266 @@
+"""The data of a workbook and of the results computed on it.
+
+Raw rows are slotted dataclasses (a network workbook holds hundreds of thousands
+of them); the domain objects and results are pydantic models, so that their JSON
+is what the library returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .schema import SETTINGS
+
+# ---------------------------------------------------------------- raw workbook
+
+
+def column_letter(index: int) -> str:
+    """The A1 letters of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(slots=True)
+class RawRow:
+    """One non-blank row of a data sheet: raw values by column key, keeping the Excel row."""
+
+    row: int
+    values: dict[str, Any]
+    errors: dict[str, str] = field(default_factory=dict)  # column key -> "#N/A", "#REF!", ...
+
+
+@dataclass
+class SheetData:
+    """A data sheet as read: where each known column is, the unknown ones, the rows."""
+
+    key: str
+    name: str
+    columns: dict[str, int]  # column key -> 0-based index of its first occurrence
+    headers: list[str]  # header text by column index, as typed
+    unknown: list[int] = field(default_factory=list)  # indexes of unknown headers
+    duplicates: list[tuple[str, int]] = field(default_factory=list)  # (key, index) seen again
+    rows: list[RawRow] = field(default_factory=list)
+    header_row: int = 1
+
+    def cell(self, key: str, row: int) -> str:
+        """The A1 reference of a column's cell on a row (``F12``)."""
+        return f"{column_letter(self.columns[key])}{row}"
+
+
+@dataclass
+class RawWorkbook:
+    """A workbook as read from a file, before typing: the input of checks and models."""
+
+    path: str
+    lang: str
+    sheet_names: list[str]
+    sheets: dict[str, SheetData]
+    settings: dict[str, Any] = field(default_factory=dict)  # setting key -> raw value
+    settings_cells: dict[str, str] = field(default_factory=dict)  # setting key -> "B3"
+    volunteers: list[str] = field(default_factory=list)
+    libraries: list[str] = field(default_factory=list)
+    error_cells: dict[tuple[str, int, int], str] = field(default_factory=dict)
+
+    @property
+    def row_count(self) -> int:
+        return sum(len(s.rows) for s in self.sheets.values())
+
+
+# ---------------------------------------------------------------- domain models
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=False, extra="forbid")
+
+
+class Organisation(_Model):
+    """An organisation or association to contact (a row of Organisations)."""
+
+    row: int
+    id: str | None = None
+    name: str
+    type: str | None = None
+    activity: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    staff: int | None = None
+    switchboard: str | None = None
+    head: str | None = None
+    head_role: str | None = None
+    contact: str | None = None
+    contact_role: str | None = None
+    contact_phone: str | None = None
+    contact_email: str | None = None
+    department: str | None = None
+    library: str | None = None
+    volunteer: str | None = None
+    objective: str | None = None
+    offer: str | None = None
+    knows_cbpt: str | None = None  # "yes" | "no"
+    tracking: str = "actif"
+    notes: str | None = None
+
+
+class Contact(_Model):
+    """A call, e-mail or letter of the Appels sheet."""
+
+    row: int
+    date: dt.date | None = None
+    time: dt.time | None = None
+    organisation: str
+    volunteer: str | None = None
+    channel: str = "phone"
+    outcome: str | None = None
+    contact: str | None = None
+    role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    department: str | None = None
+    callback_date: dt.date | None = None
+    callback_slot: str | None = None
+    knows_cbpt: str | None = None
+    expectations: str | None = None
+    notes: str | None = None
+
+
+class Appointment(_Model):
+    """An appointment of the Rendez-vous sheet."""
+
+    row: int
+    organisation: str
+    date: dt.date | None = None
+    time: dt.time | None = None
+    place: str | None = None  # "theirs" | "library"
+    library_visit: str | None = None
+    contact: str | None = None
+    volunteer: str | None = None
+    status: str = "proposed"
+    result: str | None = None
+    welcome_event: str | None = None
+    notes: str | None = None
+
+
+class Settings(_Model):
+    """The delays of Paramètres and its lists of volunteers and libraries."""
+
+    retry_days: int = 2
+    max_no_answer: int = 3
+    follow_up_days: int = 5
+    call_back_days: int = 10
+    prepare_days: int = 2
+    recontact_months: int = 12
+    retention_months: int = 36
+    volunteers: list[str] = Field(default_factory=list)
+    libraries: list[str] = Field(default_factory=list)
+
+
+assert {s.key for s in SETTINGS} <= set(Settings.model_fields)
+
+
+class Workbook(_Model):
+    """The typed content of a workbook: what the step logic works on."""
+
+    path: str = ""
+    lang: str = "fr"
+    organisations: list[Organisation] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    appointments: list[Appointment] = Field(default_factory=list)
+    settings: Settings = Field(default_factory=Settings)
+
+
+# ---------------------------------------------------------------- results
+
+Severity = Literal["error", "warning"]
+
+
+class Finding(_Model):
+    """One problem found in a workbook, at one cell (or one sheet)."""
+
+    code: str
+    severity: Severity
+    sheet: str
+    cell: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: Any = None
+    message: str
+    suggestion: str | None = None
+
+
+class Fix(_Model):
+    """A safe rewrite of one cell that ``check --fix`` applies."""
+
+    sheet: str
+    cell: str
+    old: Any = None
+    new: Any = None
+
+
+class Report(_Model):
+    """The result of the checks: the JSON of ``check --format json``."""
+
+    file: str
+    valid: bool
+    counts: dict[str, int]
+    findings: list[Finding]
+
+
+class NextAction(_Model):
+    """The one next action of an organisation (next-actions.md)."""
+
+    organisation: str
+    id: str | None = None
+    row: int
+    stage: str
+    action: str
+    label: str
+    due: dt.date | None = None
+    reason: str
+    volunteer: str | None = None
+    library: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    talking_points: list[str] = Field(default_factory=list)
+    gdpr: bool = False
+    rule: int = Field(default=0, exclude=True)
+
+
+class FollowUpItem(_Model):
+    """One line of a follow-up list."""
+
+    bucket: str
+    category: str
+    due: dt.date | None = None
+    organisation: str
+    action: str
+    label: str
+    volunteer: str | None = None
+    library: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+class SheetGrid(_Model):
+    """A generated sheet (Suivi, Contrôles, Fiche) as rows of values; writers lay it out.
+
+    Row and column indexes are 0-based; ``links`` maps an A1 cell of this sheet to a
+    location in the workbook (``'Appels'!F12``) it should link to.
+    """
+
+    name: str
+    rows: list[list[Any]] = Field(default_factory=list)
+    widths: list[float] = Field(default_factory=list)
+    title_rows: list[int] = Field(default_factory=list)
+    header_rows: list[int] = Field(default_factory=list)
+    links: dict[str, str] = Field(default_factory=dict)

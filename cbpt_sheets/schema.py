@@ -1,0 +1,492 @@
+"""Sheets, columns, lists and settings of the workbook: the single source of truth.
+
+Everything else (template, reader, checks, writer, English workbook) derives from
+the declarations below, which follow ``shared/design/workbook.md`` exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class ColType(str, Enum):
+    """How a column's cells are typed and checked."""
+
+    TEXT = "text"
+    DATE = "date"
+    TIME = "time"
+    INT = "int"
+    PHONE = "phone"
+    EMAIL = "email"
+    POSTCODE = "postcode"
+    LIST = "list"
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    """One entry of an enumeration: a stable code and its fr/en labels."""
+
+    code: str
+    fr: str
+    en: str
+    step: str | None = None
+
+    def label(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """An enumeration behind a dropdown; ``dynamic`` lists live on Paramètres."""
+
+    name: str
+    entries: tuple[ListEntry, ...] = ()
+    dynamic: bool = False
+
+    @property
+    def defined_name(self) -> str:
+        return "Liste_" + self.name
+
+    def by_code(self, code: str) -> ListEntry:
+        for entry in self.entries:
+            if entry.code == code:
+                return entry
+        raise KeyError(code)
+
+    def labels(self, lang: str) -> list[str]:
+        return [e.label(lang) for e in self.entries]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a data sheet."""
+
+    key: str
+    fr: str
+    en: str
+    type: ColType = ColType.TEXT
+    required: bool = False
+    list: str | None = None
+    computed: bool = False
+    width: float = 16
+    note: str = ""
+
+    def header(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of the workbook, with its columns (data sheets) and Table name."""
+
+    key: str
+    fr: str
+    en: str
+    columns: tuple[Column, ...] = ()
+    table: str = ""
+    generated: bool = False
+    aliases: tuple[str, ...] = field(default=())
+
+    def name(self, lang: str) -> str:
+        return self.fr if lang == "fr" else self.en
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(key)
+
+    @property
+    def required_columns(self) -> tuple[Column, ...]:
+        return tuple(
+            c for c in self.columns if c.required or c.key in REQUIRED_COLUMN_KEYS.get(self.key, ())
+        )
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A tunable delay of the Paramètres sheet."""
+
+    key: str
+    fr: str
+    en: str
+    default: int
+
+
+LANGS = ("fr", "en")
+
+# ---------------------------------------------------------------- lists
+
+ORG_TYPE = ListSpec(
+    "Type",
+    (
+        ListEntry("entreprise", "Entreprise / CSE", "Company / works council"),
+        ListEntry("sante", "Établissement de santé", "Hospital / clinic"),
+        ListEntry("seniors", "EHPAD / résidence seniors", "Care home"),
+        ListEntry("association", "Association", "Association"),
+        ListEntry("administration", "Mairie / administration", "Town hall / public body"),
+        ListEntry("education", "École / crèche", "School / nursery"),
+        ListEntry("autre", "Autre", "Other"),
+    ),
+)
+YES_NO = ListSpec("OuiNon", (ListEntry("yes", "Oui", "Yes"), ListEntry("no", "Non", "No")))
+TRACKING = ListSpec(
+    "Suivi",
+    (
+        ListEntry("actif", "Actif", "Active"),
+        ListEntry("pause", "En pause", "Paused"),
+        ListEntry("partenaire", "Partenaire", "Partner"),
+        ListEntry("clos", "Clos", "Closed"),
+        ListEntry("opposition", "Ne pas contacter", "Do not contact"),
+    ),
+)
+CHANNEL = ListSpec(
+    "Canal",
+    (
+        ListEntry("phone", "Téléphone", "Phone"),
+        ListEntry("email", "Mail", "E-mail"),
+        ListEntry("letter", "Courrier", "Letter"),
+        ListEntry("visit", "Visite", "Visit"),
+    ),
+)
+OUTCOME = ListSpec(
+    "Resultat",
+    (
+        ListEntry("no-answer", "Pas de réponse", "No answer", "1"),
+        ListEntry("wrong-number", "Mauvais numéro", "Wrong number", "1"),
+        ListEntry(
+            "head-absent-callback",
+            "Responsable absent – rappel convenu",
+            "Head absent – call back agreed",
+            "3",
+        ),
+        ListEntry(
+            "redirected",
+            "Responsable absent – coordonnées obtenues",
+            "Head absent – contact details obtained",
+            "3",
+        ),
+        ListEntry("no-redirection", "Aucune orientation", "No redirection", "3"),
+        ListEntry("meeting-set", "Entretien – RDV fixé", "Conversation – meeting set", "4"),
+        ListEntry("call-back", "Entretien – à rappeler", "Conversation – call back", "4"),
+        ListEntry(
+            "send-info",
+            "Entretien – documentation à envoyer",
+            "Conversation – send information",
+            "4",
+        ),
+        ListEntry(
+            "not-interested", "Entretien – pas intéressé", "Conversation – not interested", "4"
+        ),
+        ListEntry("opt-out", "Refus d'être recontacté", "Asked not to be contacted", "4"),
+        ListEntry("mail-sent", "Mail envoyé", "E-mail sent"),
+        ListEntry("letter-sent", "Courrier envoyé", "Letter sent"),
+    ),
+)
+PLACE = ListSpec(
+    "Lieu",
+    (
+        ListEntry("theirs", "Chez eux", "At their premises"),
+        ListEntry("library", "À la bibliothèque", "At the library"),
+    ),
+)
+APPOINTMENT_STATUS = ListSpec(
+    "Statut",
+    (
+        ListEntry("proposed", "Proposé", "Proposed"),
+        ListEntry("confirmed", "Confirmé", "Confirmed"),
+        ListEntry("held", "Réalisé", "Held"),
+        ListEntry("cancelled", "Annulé", "Cancelled"),
+        ListEntry("postponed", "Reporté", "Postponed"),
+    ),
+)
+APPOINTMENT_RESULT = ListSpec(
+    "Suite",
+    (
+        ListEntry("collective", "Adhésion collective", "Collective membership"),
+        ListEntry("individual", "Adhésions individuelles", "Individual memberships"),
+        ListEntry("event", "Animation à organiser", "Event to organise"),
+        ListEntry("deposit", "Dépôt de livres", "Book deposit"),
+        ListEntry("convention", "Convention à signer", "Agreement to sign"),
+        ListEntry("follow-up", "À relancer", "Follow up"),
+        ListEntry("none", "Sans suite", "No follow-up"),
+    ),
+)
+VOLUNTEERS = ListSpec("Benevoles", dynamic=True)
+LIBRARIES = ListSpec("Bibliotheques", dynamic=True)
+
+LISTS: dict[str, ListSpec] = {
+    spec.name: spec
+    for spec in (
+        ORG_TYPE,
+        YES_NO,
+        TRACKING,
+        CHANNEL,
+        OUTCOME,
+        PLACE,
+        APPOINTMENT_STATUS,
+        APPOINTMENT_RESULT,
+        VOLUNTEERS,
+        LIBRARIES,
+    )
+}
+STATIC_LISTS: tuple[ListSpec, ...] = tuple(s for s in LISTS.values() if not s.dynamic)
+
+# ---------------------------------------------------------------- sheets
+
+C = ColType
+ORGANISATIONS = Sheet(
+    "organisations",
+    "Organisations",
+    "Organisations",
+    (
+        Column(
+            "id", "ID", "ID", width=11, note="Laissez vide : l'outil attribue ORG-0001, ORG-0002…"
+        ),
+        Column("name", "Nom", "Name", required=True, width=30),
+        Column("type", "Type", "Type", C.LIST, list="Type", width=24),
+        Column("activity", "Domaine d'activité", "Activity", width=22),
+        Column("address", "Adresse", "Address", width=28),
+        Column("postcode", "Code postal", "Postcode", C.POSTCODE, width=11),
+        Column("city", "Ville", "City", width=14),
+        Column("staff", "Effectifs", "Staff", C.INT, width=10),
+        Column("switchboard", "Standard", "Switchboard", C.PHONE, width=16),
+        Column("head", "Responsable", "Head", width=20),
+        Column("head_role", "Fonction du responsable", "Head's role", width=20),
+        Column("contact", "Interlocuteur", "Contact", width=20),
+        Column("contact_role", "Fonction de l'interlocuteur", "Contact's role", width=20),
+        Column("contact_phone", "Téléphone interlocuteur", "Contact phone", C.PHONE, width=16),
+        Column("contact_email", "Email interlocuteur", "Contact email", C.EMAIL, width=26),
+        Column("department", "Service", "Department", width=18),
+        Column("library", "Bibliothèque", "Library", C.LIST, list="Bibliotheques", width=16),
+        Column("volunteer", "Bénévole", "Volunteer", C.LIST, list="Benevoles", width=14),
+        Column("objective", "Objectif", "Objective", width=26),
+        Column("offer", "Notre offre", "Our offer", width=26),
+        Column("knows_cbpt", "Connaît CBPT", "Knows CBPT", C.LIST, list="OuiNon", width=12),
+        Column("tracking", "Suivi", "Tracking", C.LIST, list="Suivi", width=14),
+        Column("notes", "Notes", "Notes", width=30),
+        Column("stage", "Étape", "Stage", computed=True, width=22),
+        Column("next_action", "Prochaine action", "Next action", computed=True, width=50),
+        Column("due", "Échéance", "Due", C.DATE, computed=True, width=12),
+        Column("reason", "Motif", "Reason", computed=True, width=40),
+    ),
+    table="Organisations",
+)
+CALLS = Sheet(
+    "calls",
+    "Appels",
+    "Calls",
+    (
+        Column("date", "Date", "Date", C.DATE, required=True, width=12),
+        Column("time", "Heure", "Time", C.TIME, width=8),
+        Column("organisation", "Organisation", "Organisation", required=True, width=30),
+        Column("volunteer", "Bénévole", "Volunteer", C.LIST, list="Benevoles", width=14),
+        Column("channel", "Canal", "Channel", C.LIST, list="Canal", width=12),
+        Column("outcome", "Résultat", "Outcome", C.LIST, required=True, list="Resultat", width=36),
+        Column("contact", "Interlocuteur", "Contact", width=20),
+        Column("role", "Fonction", "Role", width=18),
+        Column("phone", "Téléphone obtenu", "Phone obtained", C.PHONE, width=16),
+        Column("email", "Email obtenu", "Email obtained", C.EMAIL, width=26),
+        Column("department", "Service (courrier)", "Department (letter)", width=18),
+        Column("callback_date", "Rappeler le", "Call back on", C.DATE, width=12),
+        Column("callback_slot", "Créneau de rappel", "Call-back slot", width=16),
+        Column("knows_cbpt", "Connaît CBPT", "Knows CBPT", C.LIST, list="OuiNon", width=12),
+        Column("expectations", "Attentes", "Expectations", width=28),
+        Column("notes", "Notes", "Notes", width=30),
+    ),
+    table="Appels",
+)
+APPOINTMENTS = Sheet(
+    "appointments",
+    "Rendez-vous",
+    "Appointments",
+    (
+        Column("organisation", "Organisation", "Organisation", required=True, width=30),
+        Column("date", "Date", "Date", C.DATE, required=True, width=12),
+        Column("time", "Heure", "Time", C.TIME, width=8),
+        Column("place", "Lieu", "Place", C.LIST, required=True, list="Lieu", width=18),
+        Column(
+            "library_visit",
+            "Visite de la bibliothèque",
+            "Library visit",
+            C.LIST,
+            list="OuiNon",
+            width=12,
+        ),
+        Column("contact", "Interlocuteur", "Contact", width=20),
+        Column("volunteer", "Bénévole", "Volunteer", C.LIST, list="Benevoles", width=14),
+        Column("status", "Statut", "Status", C.LIST, list="Statut", width=12),
+        Column("result", "Suite", "Result", C.LIST, list="Suite", width=24),
+        Column("welcome_event", "Événement d'accueil", "Welcome event", width=26),
+        Column("notes", "Notes", "Notes", width=30),
+    ),
+    table="RendezVous",
+)
+FOLLOWUP_SHEET = Sheet("followup", "Suivi", "Follow-up", generated=True)
+SETTINGS_SHEET = Sheet("settings", "Paramètres", "Settings")
+LISTS_SHEET = Sheet("lists", "Listes", "Lists")
+CHECKS_SHEET = Sheet("checks", "Contrôles", "Checks", generated=True)
+BRIEF_SHEET = Sheet("brief", "Fiche", "Brief", generated=True)
+
+DATA_SHEETS: tuple[Sheet, ...] = (ORGANISATIONS, CALLS, APPOINTMENTS)
+SHEETS: tuple[Sheet, ...] = (
+    ORGANISATIONS,
+    CALLS,
+    APPOINTMENTS,
+    FOLLOWUP_SHEET,
+    SETTINGS_SHEET,
+    LISTS_SHEET,
+)
+GENERATED_SHEETS: tuple[Sheet, ...] = (FOLLOWUP_SHEET, CHECKS_SHEET, BRIEF_SHEET)
+SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in (*SHEETS, CHECKS_SHEET, BRIEF_SHEET)}
+
+# Columns whose absence is a `missing-column` error (checks.md).
+REQUIRED_COLUMN_KEYS: dict[str, tuple[str, ...]] = {
+    "organisations": ("id", "name"),
+    "calls": ("date", "organisation", "outcome"),
+    "appointments": ("organisation", "date", "place"),
+}
+COMPUTED_KEYS: tuple[str, ...] = tuple(c.key for c in ORGANISATIONS.columns if c.computed)
+PREPARATION_LABELS: dict[str, str] = {
+    "activity": "Domaine d'activité",
+    "staff": "Effectifs",
+    "phone": "Standard (ou Téléphone interlocuteur)",
+    "person": "Responsable (ou Interlocuteur)",
+    "objective": "Objectif",
+}
+
+# ---------------------------------------------------------------- settings
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "retry_days",
+        "Délai avant de rappeler après « Pas de réponse » (jours ouvrés)",
+        "Delay before calling again after “No answer” (working days)",
+        2,
+    ),
+    Setting(
+        "max_no_answer",
+        "Appels sans réponse avant de changer de canal",
+        "Calls without answer before changing channel",
+        3,
+    ),
+    Setting(
+        "follow_up_days",
+        "Relance après mail, courrier ou documentation (jours ouvrés)",
+        "Follow-up after e-mail, letter or documentation (working days)",
+        5,
+    ),
+    Setting(
+        "call_back_days",
+        "Rappel « Entretien – à rappeler » sans date (jours ouvrés)",
+        "Call back after “Conversation – call back” with no date (working days)",
+        10,
+    ),
+    Setting(
+        "prepare_days",
+        "Préparer un rendez-vous (jours ouvrés avant)",
+        "Prepare an appointment (working days before)",
+        2,
+    ),
+    Setting(
+        "recontact_months",
+        "Recontacter après « pas intéressé » (mois)",
+        "Contact again after “not interested” (months)",
+        12,
+    ),
+    Setting(
+        "retention_months",
+        "Conservation des données sans contact (mois, RGPD)",
+        "Keep personal data with no contact (months, GDPR)",
+        36,
+    ),
+)
+SETTINGS_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+# Paramètres layout: the settings table in A:B, the volunteers list in D, the libraries in F.
+SETTINGS_HEADERS = {"fr": ("Paramètre", "Valeur"), "en": ("Setting", "Value")}
+VOLUNTEERS_HEADER = {"fr": "Bénévoles", "en": "Volunteers"}
+LIBRARIES_HEADER = {"fr": "Bibliothèques", "en": "Libraries"}
+SETTINGS_COLUMNS = {"key": "A", "value": "B", "volunteers": "D", "libraries": "F"}
+DYNAMIC_LIST_ROWS = 200  # rows reserved for Bénévoles and Bibliothèques
+
+# ---------------------------------------------------------------- matching
+
+
+_SPACES = re.compile(r"\s+")
+_DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "’": "'", "‘": "'", "`": "'"})
+
+
+def fold(text: str) -> str:
+    """Fold a header or list value for matching: no case, accents, edge or repeated spaces."""
+    text = unicodedata.normalize("NFKD", str(text).translate(_DASHES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def _build_header_index() -> dict[str, dict[str, str]]:
+    index: dict[str, dict[str, str]] = {}
+    for sheet in DATA_SHEETS:
+        headers: dict[str, str] = {}
+        for col in sheet.columns:
+            headers[fold(col.fr)] = col.key
+            headers[fold(col.en)] = col.key
+        index[sheet.key] = headers
+    return index
+
+
+HEADER_INDEX: dict[str, dict[str, str]] = _build_header_index()
+SHEET_INDEX: dict[str, str] = {
+    fold(name): s.key for s in SHEETS_BY_KEY.values() for name in (s.fr, s.en, *s.aliases)
+}
+
+
+def match_header(sheet_key: str, header: str) -> str | None:
+    """The column key a header names on a data sheet, or None."""
+    return HEADER_INDEX[sheet_key].get(fold(header))
+
+
+def match_sheet(name: str) -> str | None:
+    """The sheet key a sheet name names (fr or en, case and accents ignored), or None."""
+    return SHEET_INDEX.get(fold(name))
+
+
+def _build_list_index() -> dict[str, dict[str, tuple[str, str]]]:
+    """For each static list: folded label -> (code, canonical fr label)."""
+    out: dict[str, dict[str, tuple[str, str]]] = {}
+    for spec in STATIC_LISTS:
+        table: dict[str, tuple[str, str]] = {}
+        for entry in spec.entries:
+            for label in (entry.fr, entry.en):
+                table[fold(label)] = (entry.code, entry.fr)
+        out[spec.name] = table
+    return out
+
+
+LIST_INDEX: dict[str, dict[str, tuple[str, str]]] = _build_list_index()
+EXACT_LIST_INDEX: dict[str, dict[str, str]] = {
+    spec.name: {
+        variant: e.code
+        for e in spec.entries
+        for label in (e.fr, e.en)
+        for variant in (label, label.replace("–", "-"), label.replace("’", "'"))
+    }
+    for spec in STATIC_LISTS
+}
+"""Exact spellings (the dash may be typed "-" or "–"): accepted without a warning."""
+
+
+def list_code(list_name: str, value: str) -> str | None:
+    """The code of a static list entry matching ``value`` (exact or folded), or None."""
+    exact = EXACT_LIST_INDEX[list_name].get(value)
+    if exact is not None:
+        return exact
+    hit = LIST_INDEX[list_name].get(fold(value))
+    return hit[0] if hit else None
+
+
+def list_label(list_name: str, code: str, lang: str = "fr") -> str:
+    """The label of a list entry in a language."""
+    return LISTS[list_name].by_code(code).label(lang)

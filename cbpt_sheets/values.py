@@ -1,0 +1,177 @@
+"""Typing of cell values: dates in French forms, times, whole numbers, phones, postcodes.
+
+Pure functions shared by the model builder and the checks, so that both agree on
+what a cell means.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import phonenumbers
+
+from .schema import fold
+
+CellValue = Any  # str | int | float | bool | date | datetime | time | None
+
+_MONTHS = {
+    "janv": 1, "jan": 1, "janvier": 1, "fevr": 2, "fev": 2, "fevrier": 2, "feb": 2,
+    "mars": 3, "mar": 3, "avr": 4, "avril": 4, "apr": 4, "mai": 5, "may": 5,
+    "juin": 6, "jun": 6, "juil": 7, "juillet": 7, "jul": 7, "aout": 8, "aug": 8,
+    "sept": 9, "sep": 9, "septembre": 9, "oct": 10, "octobre": 10, "nov": 11,
+    "novembre": 11, "dec": 12, "decembre": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+}  # fmt: skip
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
+_WORD_DATE = re.compile(r"^(?:[a-z]+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{2}|\d{4})$")
+_TIME = re.compile(r"^(\d{1,2})\s*[h:]\s*(\d{2})?(?::(\d{2}))?$")
+_DIGITS5 = re.compile(r"^\d{5}$")
+
+
+def is_blank(value: CellValue) -> bool:
+    """True for an empty cell (None or only spaces)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def text(value: CellValue) -> str | None:
+    """A cell as stripped text, None when blank; whole-number floats lose their ``.0``."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return "VRAI" if value else "FAUX"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    return str(value).strip()
+
+
+def _year(y: str) -> int:
+    return 2000 + int(y) if len(y) == 2 else int(y)
+
+
+def parse_text_date(value: str) -> dt.date | None:
+    """A date typed as text: ``03/12/2026``, ``3/12/26``, ``3 déc. 2026``, ``2026-12-03``."""
+    s = fold(value)
+    try:
+        if m := _NUMERIC_DATE.match(s):
+            return dt.date(_year(m[3]), int(m[2]), int(m[1]))
+        if m := _ISO_DATE.match(s):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _WORD_DATE.match(s):
+            month = _MONTHS.get(m[2])
+            if month is None:
+                return None
+            return dt.date(_year(m[3]), month, int(m[1]))
+    except ValueError:
+        return None
+    return None
+
+
+def as_date(value: CellValue) -> dt.date | None:
+    """A real date cell (date or midnight datetime) as a date, else None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+def parse_date(value: CellValue) -> dt.date | None:
+    """A date cell, or a text date that can be read, as a date; None otherwise."""
+    real = as_date(value)
+    if real is not None:
+        return real
+    if isinstance(value, str):
+        return parse_text_date(value)
+    return None
+
+
+def parse_time(value: CellValue) -> dt.time | None:
+    """A time cell, a fraction of a day, or text like ``14h30`` / ``14:30``; None otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.time()
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1:
+        seconds = round(float(value) * 86400)
+        return dt.time(seconds // 3600, (seconds // 60) % 60, seconds % 60)
+    if isinstance(value, str):
+        m = _TIME.match(value.strip().lower())
+        if m:
+            h, mi, se = int(m[1]), int(m[2] or 0), int(m[3] or 0)
+            if h < 24 and mi < 60 and se < 60:
+                return dt.time(h, mi, se)
+    return None
+
+
+def parse_int(value: CellValue) -> int | None:
+    """A whole number >= 0 (a whole float or digits as text), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and value >= 0 else None
+    if isinstance(value, str):
+        s = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        return int(s) if s.isdigit() else None
+    return None
+
+
+def parse_phone(value: CellValue) -> phonenumbers.PhoneNumber | None:
+    """A valid French phone number (``+33``, ``0033``, dots, spaces, dashes accepted), or None."""
+    raw = text(value)
+    if raw is None:
+        return None
+    if isinstance(value, (int, float)) and len(raw) == 9:
+        raw = "0" + raw  # a number typed as a number lost its leading zero
+    if raw.startswith("00"):
+        raw = "+" + raw[2:]
+    try:
+        number = phonenumbers.parse(raw, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return number
+
+
+def format_phone(number: phonenumbers.PhoneNumber) -> str:
+    """The French way of writing a number: ``01 23 45 67 89`` (international abroad)."""
+    if number.country_code == 33:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone(value: CellValue) -> str | None:
+    """The phone number of a cell, written the French way, or None if absent or invalid."""
+    number = parse_phone(value)
+    return format_phone(number) if number is not None else None
+
+
+def postcode(value: CellValue) -> str | None:
+    """A 5-digit postcode as text (restoring a lost leading zero), or None if not one."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if float(value).is_integer() and 0 <= value < 100000:
+            return f"{int(value):05d}"
+        return None
+    raw = text(value)
+    if raw is not None and _DIGITS5.match(raw):
+        return raw
+    return None
+
+
+def format_date(value: dt.date | None) -> str:
+    """A date the French way, ``03/12/2026``; empty for None."""
+    return value.strftime("%d/%m/%Y") if value else ""
