@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .api import check
+from .brief import brief
 from .errors import CbptError, UnreadableWorkbook, WorkbookChanged, WorkbookLocked
 from .models import (
     Appointment,
@@ -25,7 +27,9 @@ from .models import (
     Settings,
     Workbook,
 )
+from .followup import followup
 from .reader import read_raw, read_workbook
+from .steps import next_actions
 
 try:
     __version__ = version("cbpt-sheets")
@@ -47,6 +51,10 @@ __all__ = [
     "WorkbookChanged",
     "WorkbookLocked",
     "__version__",
+    "brief",
+    "followup",
+    "next_actions",
+    "check",
     "read_raw",
     "read_workbook",
 ]

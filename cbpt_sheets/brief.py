@@ -1,0 +1,168 @@
+"""The one-page call brief of an organisation: its file, its history, what to do and to say."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz, process
+
+from .errors import CbptError
+from .models import NextAction, Organisation, Workbook
+from .schema import (
+    APPOINTMENT_RESULT,
+    APPOINTMENT_STATUS,
+    ORG_TYPE,
+    ORGANISATIONS,
+    PLACE,
+    TRACKING,
+    YES_NO,
+    fold,
+)
+from .steps import STAGES, appointment_key, contact_event, d, hm, link, next_action, talking_points
+
+ASSETS: tuple[str, ...] = (
+    "Une bibliothèque accessible, à proximité de leur établissement, avec des conseils "
+    "personnalisés donnés par des bénévoles formées et des choix d'ouvrages selon le profil et "
+    "les centres d'intérêt des lecteurs, et l'actualité littéraire.",
+    "L'organisation d'événements : rencontres avec des auteurs, café littéraire, braderie…",
+    "Selon les bibliothèques, des animations pour la jeunesse et pour les personnes âgées en établissement.",
+    "Un réseau national reconnu par les institutions (mairies, établissements hospitaliers…) et "
+    "par les professionnels de l'édition (les Notes bibliographiques).",
+    "Les conditions de prêt : adhésion individuelle, adhésion collective ou forfait.",
+    "Le site www.cbpt-paris.org pour suivre l'actualité des bibliothèques du réseau parisien.",
+)
+"""Our strengths, from the preparation section of the call guide (« nos atouts »)."""
+
+
+class UnknownOrganisation(CbptError):
+    """The organisation named on the command line is not in the workbook (a usage error)."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = (
+            " Vouliez-vous dire : " + ", ".join(f"« {s} »" for s in suggestions) + " ?"
+            if suggestions
+            else " Vérifiez le Nom ou l'ID dans l'onglet Organisations."
+        )
+        super().__init__(f"Aucune organisation « {name} » dans le classeur.{hint}")
+
+
+class BriefField(BaseModel):
+    """One line of the organisation's file: the French header and the value as shown."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str
+    value: str
+
+
+class Brief(BaseModel):
+    """The call brief of one organisation (``brief`` command, Fiche sheet)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    today: dt.date
+    organisation: str
+    id: str | None = None
+    stage: str
+    fields: list[BriefField] = Field(default_factory=list)
+    history: list[str] = Field(default_factory=list)
+    appointments: list[str] = Field(default_factory=list)
+    next_action: NextAction
+    talking_points: list[str] = Field(default_factory=list)
+    assets: list[str] = Field(default_factory=list)
+
+
+_LISTS = {
+    "type": ORG_TYPE,
+    "knows_cbpt": YES_NO,
+    "tracking": TRACKING,
+}
+
+
+def _shown(org: Organisation, key: str) -> str:
+    """An organisation's field as a volunteer reads it (list codes as their French labels)."""
+    value = getattr(org, key, None)
+    if value is None or value == "":
+        return ""
+    spec = _LISTS.get(key)
+    if spec is not None:
+        try:
+            return spec.by_code(str(value)).fr
+        except KeyError:
+            return str(value)
+    return str(value)
+
+
+def find_organisation(workbook: Workbook, name_or_id: str) -> int:
+    """The index of the organisation named (Nom or ID, folded), or UnknownOrganisation with hints."""
+    wanted = fold(name_or_id)
+    for index, org in enumerate(workbook.organisations):
+        if (org.id and fold(org.id) == wanted) or fold(org.name) == wanted:
+            return index
+    names = [o.name for o in workbook.organisations]
+    folded = [fold(n) for n in names]
+    hits = process.extract(wanted, folded, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+    raise UnknownOrganisation(name_or_id, [names[i] for _, _, i in hits])
+
+
+def brief(workbook: Workbook, organisation_name_or_id: str, today: dt.date) -> Brief:
+    """The call brief of one organisation, for the volunteer who is about to call it."""
+    index = find_organisation(workbook, organisation_name_or_id)
+    history = link(workbook)[index]
+    org = history.org
+    action = next_action(history, workbook.settings, today)
+    fields = [
+        BriefField(label=col.fr, value=value)
+        for col in ORGANISATIONS.columns
+        if not col.computed and (value := _shown(org, col.key))
+    ]
+    lines = []
+    for contact in history.dated:
+        who = ", ".join(p for p in (contact.contact, contact.role) if p)
+        details = [
+            f"avec {who}" if who else None,
+            f"par {contact.volunteer}" if contact.volunteer else None,
+            f"tél. {contact.phone}" if contact.phone else None,
+            contact.email,
+            f"service {contact.department}" if contact.department else None,
+            f"rappeler le {d(contact.callback_date)}" if contact.callback_date else None,
+            contact.callback_slot,
+            f"attentes : {contact.expectations}" if contact.expectations else None,
+            contact.notes,
+        ]
+        moment = f" à {hm(contact.time)}" if contact.time else ""
+        event = contact_event(contact).replace(
+            f"du {d(contact.date)}", f"du {d(contact.date)}{moment}", 1
+        )
+        extra = " ; ".join(p for p in details if p)
+        lines.append(event + (f" ({extra})" if extra else ""))
+    meetings = []
+    for app in sorted((a for a in history.appointments if a.date is not None), key=appointment_key):
+        parts = [
+            f"Rendez-vous du {d(app.date)}" + (f" à {hm(app.time)}" if app.time else ""),
+            PLACE.by_code(app.place).fr.lower() if app.place else None,
+            "avec visite de la bibliothèque" if app.library_visit == "yes" else None,
+            f"avec {app.contact}" if app.contact else None,
+            APPOINTMENT_STATUS.by_code(app.status).fr if app.status else None,
+            APPOINTMENT_RESULT.by_code(app.result).fr if app.result else None,
+            app.welcome_event,
+            app.notes,
+        ]
+        meetings.append(" – ".join(p for p in parts if p))
+    return Brief(
+        today=today,
+        organisation=org.name,
+        id=org.id,
+        stage=STAGES[action.stage],
+        fields=fields,
+        history=lines,
+        appointments=meetings,
+        next_action=action,
+        talking_points=talking_points(org, history.timeline),
+        assets=list(ASSETS),
+    )
