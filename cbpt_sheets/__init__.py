@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .api import check
 from .brief import brief
 from .errors import CbptError, UnreadableWorkbook, WorkbookChanged, WorkbookLocked
+from .followup import followup
 from .models import (
     Appointment,
     Contact,
@@ -27,7 +28,6 @@ from .models import (
     Settings,
     Workbook,
 )
-from .followup import followup
 from .reader import read_raw, read_workbook
 from .steps import next_actions
 
@@ -52,9 +52,9 @@ __all__ = [
     "WorkbookLocked",
     "__version__",
     "brief",
+    "check",
     "followup",
     "next_actions",
-    "check",
     "read_raw",
     "read_workbook",
 ]

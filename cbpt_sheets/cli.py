@@ -153,7 +153,12 @@ def demo_command(directory: Path, today: str | None) -> None:
 
 def demo_sections(path: Path, day: dt.date) -> list[str]:
     """The other commands' outputs on the demo workbook (check summary, next actions, follow-up)."""
-    return []
+    from .api import load_and_check
+    from .checks import render_text
+
+    raw, report = load_and_check(path, day)
+    checked = "Contrôles (cbpt-sheets check) :\n" + render_text(report, len(raw.sheets), raw.row_count)
+    return [checked, *next_demo_sections(path, day)]
 
 
 # --- check (issue 3) ---------------------------------------------------------
@@ -216,6 +221,280 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
 
 
 # --- next, followup, brief (issue 4) -----------------------------------------
+
+_FORMAT_HELP = "Sortie lisible (text) ou JSON pour un autre programme."
+
+
+def _width() -> int:
+    """The terminal width for the text tables (100 when piped)."""
+    import shutil
+
+    return max(shutil.get_terminal_size((100, 24)).columns, 60)
+
+
+def _echo_json(document: dict[str, Any]) -> None:
+    import json
+
+    click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+
+
+def _computed_cells(raw: Any, actions: list[Any]) -> dict[tuple[str, str], Any]:
+    """The Organisations cells that ``next --write`` sets: computed columns and missing IDs."""
+    from . import values
+    from .render import computed_values, new_ids
+
+    sheet = raw.sheets.get("organisations")
+    if sheet is None:
+        return {}
+    by_row = {a.row: a for a in actions}
+    cells: dict[tuple[str, str], Any] = {}
+    rows = [r for r in sheet.rows if r.row in by_row]
+    if "id" in sheet.columns:
+        missing = [r for r in rows if values.text(r.values.get("id")) is None]
+        existing = [values.text(r.values.get("id")) for r in sheet.rows]
+        for raw_row, new_id in zip(missing, new_ids(existing, len(missing)), strict=True):
+            cells[(sheet.name, sheet.cell("id", raw_row.row))] = new_id
+    for raw_row in rows:
+        for key, value in computed_values(by_row[raw_row.row]).items():
+            if key not in sheet.columns:
+                continue
+            old = raw_row.values.get(key)
+            same = (
+                values.parse_date(old) == value
+                if key == "due" and value is not None
+                else (values.text(old) or None) == (value or None)
+            )
+            if not same:
+                cells[(sheet.name, sheet.cell(key, raw_row.row))] = value
+    return cells
+
+
+def _grid_to_sheet(ws: Any, grid: Any) -> None:
+    """Lay a SheetGrid out on an (emptied) openpyxl sheet: titles, headers, dates, widths, print."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    if ws.max_row > 1 or ws.max_column > 1 or ws["A1"].value is not None:
+        ws.delete_rows(1, ws.max_row)
+    for merged in list(ws.merged_cells.ranges):
+        ws.unmerge_cells(str(merged))
+    for r, row in enumerate(grid.rows, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(value, dt.date):
+                cell.number_format = "dd/mm/yyyy"
+    for index in grid.title_rows:
+        ws.cell(row=index + 1, column=1).font = Font(bold=True, size=14 if index == 0 else 12)
+        ws.cell(row=index + 1, column=1).alignment = Alignment(wrap_text=False)
+    for index in grid.header_rows:
+        for c in range(1, len(grid.rows[index]) + 1):
+            cell = ws.cell(row=index + 1, column=c)
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="4472C4")
+    for c, width in enumerate(grid.widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def write_back(
+    path: Path,
+    cells: dict[tuple[str, str], Any] | None = None,
+    grids: list[Any] | None = None,
+    expected: Any = None,
+) -> bool:
+    """Write cells and generated sheets through the safe writer; False when nothing changed."""
+    from .writer import write_changes
+
+    by_sheet: dict[str, dict[str, Any]] = {}
+    for (sheet, ref), value in (cells or {}).items():
+        by_sheet.setdefault(sheet, {})[ref] = value
+    result = write_changes(path, cells=by_sheet, sheets=grids or [], expected=expected)
+    return result.written
+
+
+def next_demo_sections(path: Path, day: dt.date) -> list[str]:
+    """For ``demo``: the next actions and this week's follow-up list of a workbook, as text."""
+    from .followup import followup
+    from .reader import read_workbook
+    from .render import actions_text, followup_text
+    from .steps import next_actions
+
+    actions = next_actions(read_workbook(path), day)
+    items = followup(actions, day, days=7)
+    return [actions_text(actions, day, _width()), followup_text(items, day, "cette semaine", _width())]
+
+
+def _filters_subtitle(days: int | None, volunteer: str | None, library: str | None) -> str:
+    parts = [
+        f"bénévole : {volunteer}" if volunteer else "",
+        f"bibliothèque : {library}" if library else "",
+        f"échéances à {days} jour{'s' if days != 1 else ''}" if days is not None else "",
+    ]
+    return " · ".join(p for p in parts if p)
+
+
+@cli.command("next")
+@click.argument("path", type=existing_path)
+@today_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help=_FORMAT_HELP)  # fmt: skip
+@click.option("--write", is_flag=True,
+              help="Remplit les colonnes calculées (Étape, Prochaine action, Échéance, Motif) et les ID manquants.")  # fmt: skip
+@handle_errors
+def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
+    """La prochaine action de chaque organisation : qui appeler, à quel numéro, quoi dire, quand.
+
+    \b
+    Exemples :
+      cbpt-sheets next suivi.xlsx
+      cbpt-sheets next suivi.xlsx --write
+      cbpt-sheets next suivi.xlsx --format json --today 2026-12-01
+    """
+    from . import dataset
+    from .reader import read_raw
+    from .render import actions_text, next_json
+    from .steps import next_actions
+    from .writer import fingerprint
+
+    day = parse_day(today)
+    seen = fingerprint(path) if write else None
+    raw = read_raw(path)
+    actions = next_actions(dataset.build(raw), day)
+    if write:
+        cells = _computed_cells(raw, actions)
+        done = write_back(path, cells, expected=seen) if cells else False
+        message = (
+            f"{path.name} : {len(cells)} cellule{'s' if len(cells) > 1 else ''} mise{'s' if len(cells) > 1 else ''} à jour."
+            if done
+            else f"{path.name} : déjà à jour, rien à écrire."
+        )
+        click.echo(message, err=fmt == "json")
+    if fmt == "json":
+        _echo_json(next_json(actions, day))
+    else:
+        click.echo(actions_text(actions, day, _width()))
+
+
+@cli.command("followup")
+@click.argument("path", type=existing_path)
+@today_option
+@click.option("--days", type=click.IntRange(min=0), metavar="N",
+              help="Seulement les actions à échéance dans N jours au plus (les retards toujours).")  # fmt: skip
+@click.option("--volunteer", metavar="NOM", help="Seulement les organisations de ce bénévole.")
+@click.option("--library", metavar="NOM", help="Seulement les organisations de cette bibliothèque.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx"]), default="text",
+              show_default=True, help="Texte, JSON, CSV (Excel français) ou classeur xlsx (avec --output).")  # fmt: skip
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FICHIER",
+              help="Écrire la liste dans ce fichier (obligatoire pour xlsx).")  # fmt: skip
+@click.option(
+    "--write", is_flag=True, help="Réécrit la feuille Suivi du classeur (liste imprimable)."
+)
+@handle_errors
+def followup_command(
+    path: Path,
+    today: str | None,
+    days: int | None,
+    volunteer: str | None,
+    library: str | None,
+    fmt: str,
+    output: Path | None,
+    write: bool,
+) -> None:
+    """La liste de suivi : les actions en retard, du jour, de la semaine et à venir.
+
+    \b
+    Exemples :
+      cbpt-sheets followup suivi.xlsx --days 7 --volunteer Claire
+      cbpt-sheets followup suivi.xlsx --format csv --output suivi.csv
+      cbpt-sheets followup suivi.xlsx --format xlsx --output liste.xlsx
+      cbpt-sheets followup suivi.xlsx --write
+    """
+    import json
+
+    from .followup import followup
+    from .reader import read_workbook
+    from .render import followup_csv, followup_json, followup_text, suivi_grid
+    from .steps import next_actions
+    from .writer import fingerprint
+
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx demande --output FICHIER (ex. --output liste.xlsx).")
+    day = parse_day(today)
+    seen = fingerprint(path) if write else None
+    items = followup(next_actions(read_workbook(path), day), day, days, volunteer, library)
+    subtitle = _filters_subtitle(days, volunteer, library)
+    if write:
+        done = write_back(path, grids=[suivi_grid(items, day, subtitle)], expected=seen)
+        message = "feuille Suivi réécrite" if done else "feuille Suivi déjà à jour"
+        click.echo(f"{path.name} : {message}.", err=fmt in ("json", "csv") and output is None)
+    if fmt == "xlsx":
+        import openpyxl
+
+        from .template import save_atomic
+
+        assert output is not None
+        book = openpyxl.Workbook()
+        sheet = book.active
+        assert sheet is not None
+        grid = suivi_grid(items, day, subtitle)
+        sheet.title = grid.name
+        _grid_to_sheet(sheet, grid)
+        try:
+            save_atomic(book, output)
+        except OSError as exc:
+            raise CbptError(f"Impossible d'écrire « {output} » : {exc.strerror}.") from exc
+        click.echo(f"Liste de suivi écrite : {output}")
+        return
+    if fmt == "json":
+        text = json.dumps(followup_json(items, day), ensure_ascii=False, indent=1) + "\n"
+    elif fmt == "csv":
+        text = followup_csv(items)
+    else:
+        text = followup_text(items, day, subtitle, _width())
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise CbptError(f"Impossible d'écrire « {output} » : {exc.strerror}.") from exc
+    click.echo(f"Liste de suivi écrite : {output}")
+
+
+@cli.command("brief")
+@click.argument("path", type=existing_path)
+@click.argument("organisation")
+@today_option
+@click.option(
+    "--write", is_flag=True, help="Écrit aussi la fiche dans la feuille Fiche du classeur."
+)
+@handle_errors
+def brief_command(path: Path, organisation: str, today: str | None, write: bool) -> None:
+    """La fiche d'appel d'une organisation : sa fiche, son historique, quoi faire et quoi dire.
+
+    ORGANISATION est le Nom (majuscules et accents ignorés) ou l'ID.
+
+    \b
+    Exemples :
+      cbpt-sheets brief suivi.xlsx "Hôpital Necker"
+      cbpt-sheets brief suivi.xlsx ORG-0003 --write
+    """
+    from .brief import brief
+    from .reader import read_workbook
+    from .render import brief_text, fiche_grid
+    from .writer import fingerprint
+
+    day = parse_day(today)
+    seen = fingerprint(path) if write else None
+    result = brief(read_workbook(path), organisation, day)
+    click.echo(brief_text(result, _width()))
+    if write:
+        done = write_back(path, grids=[fiche_grid(result)], expected=seen)
+        click.echo(f"{path.name} : feuille Fiche {'écrite' if done else 'déjà à jour'}.")
 
 
 # --- addin (issue 6) ---------------------------------------------------------

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,59 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         raise UnreadableWorkbook(
             f"« {path.name} » n'est pas un classeur Excel : la partie xl/workbook.xml manque."
         )
+    try:
+        _inspect_parts(archive, path.name)
+    except BaseException:
+        archive.close()
+        raise
     return archive
+
+
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
+
+
+def _inspect_parts(archive: zipfile.ZipFile, name: str) -> None:
+    """Unpack every XML part once, as a stream: refuse DTDs (XML bombs), oversize and damage.
+
+    Declared sizes can lie; this counts the bytes really unpacked and lets zipfile
+    check each part's CRC, before any XML parser (calamine, openpyxl) sees the file.
+    """
+    total = 0
+    for info in archive.infolist():
+        if not info.filename.lower().endswith(_XML_SUFFIXES):
+            continue
+        tail = b""
+        try:
+            with archive.open(info) as fh:
+                while chunk := fh.read(4 << 20):
+                    total += len(chunk)
+                    if total > MAX_UNPACKED_BYTES:
+                        raise UnreadableWorkbook(
+                            f"« {name} » se décompresse en un volume anormalement grand : il "
+                            "est refusé par prudence (fichier piégé ou corrompu)."
+                        )
+                    window = tail + chunk
+                    if any(marker in window for marker in _DTD_MARKERS):
+                        raise UnreadableWorkbook(
+                            f"« {name} » contient des définitions XML (DOCTYPE, ENTITY) qu'un "
+                            "classeur Excel n'a jamais : il est refusé par prudence (fichier "
+                            "piégé ou corrompu)."
+                        )
+                    tail = chunk[-16:]
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            OSError,
+            NotImplementedError,
+            RuntimeError,
+        ) as exc:
+            raise UnreadableWorkbook(
+                f"« {name} » est endommagé : une de ses parties ({info.filename}) ne se "
+                "décompresse pas correctement. Ouvrez-le dans Excel pour le réparer, ou "
+                "repartez de la dernière copie."
+            ) from exc
 
 
 def _convert(value: Any) -> Any:
@@ -160,10 +213,16 @@ def _read_data_sheet(
         row_errors = error_by_row.get(excel_row)
         values: dict[str, Any] = {}
         blank = True
+        n_cells = len(cells)
         for col_key, index in known:
-            value = _convert(cells[index]) if index < len(cells) else None
-            if isinstance(value, str) and not value.strip():
-                value = None
+            value = cells[index] if index < n_cells else None
+            if value.__class__ is str:  # most cells: skip _convert; blank text is None
+                if not value or value.isspace():
+                    value = None
+            elif value is not None:
+                value = _convert(value)
+                if isinstance(value, str) and not value.strip():
+                    value = None
             values[col_key] = value
             if value is not None:
                 blank = False
@@ -250,7 +309,8 @@ def read_raw(path: str | os.PathLike[str]) -> RawWorkbook:
             parts = sheet_parts(archive)
         except Exception as exc:
             raise UnreadableWorkbook(
-                f"« {p.name} » est endommagé : sa description interne est illisible ({type(exc).__name__})."
+                f"« {p.name} » est endommagé : sa description interne (xl/workbook.xml) est "
+                "illisible. Ouvrez-le dans Excel pour le réparer, ou repartez de la dernière copie."
             ) from exc
         try:
             book = python_calamine.CalamineWorkbook.from_path(str(p))
@@ -258,7 +318,8 @@ def read_raw(path: str | os.PathLike[str]) -> RawWorkbook:
             raise UnreadableWorkbook(f"« {p.name} » est protégé par un mot de passe.") from exc
         except Exception as exc:
             raise UnreadableWorkbook(
-                f"« {p.name} » est endommagé et ne peut pas être lu ({exc})."
+                f"« {p.name} » est endommagé et ne peut pas être lu. Ouvrez-le dans Excel pour "
+                "le réparer, ou repartez de la dernière copie."
             ) from exc
         names = list(book.sheet_names)
         raw = RawWorkbook(str(p), "fr", names, {})
@@ -280,7 +341,9 @@ def read_raw(path: str | os.PathLike[str]) -> RawWorkbook:
                 rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except Exception as exc:
                 raise UnreadableWorkbook(
-                    f"La feuille « {name} » de « {p.name} » est endommagée ({exc})."
+                    f"La feuille « {name} » de « {p.name} » est endommagée et ne peut pas être "
+                    "lue. Ouvrez le classeur dans Excel pour le réparer, ou repartez de la "
+                    "dernière copie."
                 ) from exc
             if key == "settings":
                 _read_settings(raw, rows)

@@ -20,7 +20,7 @@ def workbook_part(archive: zipfile.ZipFile) -> str:
         return "xl/workbook.xml"
     for rel in root.findall(f"{{{NS_PKG_REL}}}Relationship"):
         if rel.get("Type", "").endswith("/officeDocument"):
-            return rel.get("Target", "xl/workbook.xml").lstrip("/")
+            return str(rel.get("Target", "xl/workbook.xml")).lstrip("/")
     return "xl/workbook.xml"
 
 

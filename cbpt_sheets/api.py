@@ -1,0 +1,66 @@
+"""File-level entry points over the pure checks: read a workbook, check it, apply safe fixes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from . import checks, writer
+from .errors import CbptError
+from .models import Fix, RawWorkbook, Report
+from .reader import read_raw
+
+
+def load_and_check(
+    path: str | os.PathLike[str], today: dt.date | None = None
+) -> tuple[RawWorkbook, Report]:
+    """Read a workbook and check it; the raw workbook is returned for summaries and fixes."""
+    raw = read_raw(path)
+    return raw, checks.check_raw(raw, today or dt.date.today())
+
+
+def check_file(path: str | os.PathLike[str], today: dt.date | None = None) -> Report:
+    """The checks of checks.md on a workbook file (raises UnreadableWorkbook if unreadable)."""
+    return load_and_check(path, today)[1]
+
+
+check = check_file
+
+
+def lock_files(path: Path) -> list[Path]:
+    """The lock files Excel (``~$NAME``) and LibreOffice (``.~lock.NAME#``) leave beside a file."""
+    return [
+        p
+        for p in (path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#"))
+        if p.exists()
+    ]
+
+
+def apply_fixes(
+    path: str | os.PathLike[str], fixes: list[Fix], expected: writer.Fingerprint | None = None
+) -> None:
+    """Write the fixes into the file through the safe writer (lock check, backup, atomic replace)."""
+    cells: dict[str, dict[str, Any]] = {}
+    for fix in fixes:
+        cells.setdefault(fix.sheet, {})[fix.cell] = fix.new
+    if cells:
+        writer.write_changes(path, cells=cells, expected=expected)
+
+
+def fix_file(
+    path: str | os.PathLike[str], today: dt.date | None = None
+) -> tuple[list[Fix], RawWorkbook, Report]:
+    """Apply the safe fixes to a file, then check it again: (fixes applied, raw, new report)."""
+    day = today or dt.date.today()
+    before = writer.fingerprint(path) if Path(path).is_file() else None
+    raw = read_raw(path)
+    fixes = checks.safe_fixes(raw, day)
+    if fixes:
+        apply_fixes(path, fixes, before)
+        raw = read_raw(path)
+    return fixes, raw, checks.check_raw(raw, day)
+
+
+__all__ = ["CbptError", "apply_fixes", "check", "check_file", "fix_file", "load_and_check"]

@@ -1,0 +1,1035 @@
+"""The checks of checks.md (pure): raw rows in, findings and safe fixes out.
+
+A bad workbook is data: every problem becomes a ``Finding`` at its cell, with a
+French message saying what is wrong and how to fix it. Nothing here raises on
+cell content, and nothing imports openpyxl or click.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+from rapidfuzz import fuzz, process
+
+from . import values as v
+from .dataset import settings as read_settings
+from .models import Finding, Fix, RawRow, RawWorkbook, Report, SheetData, column_letter
+from .schema import (
+    DATA_SHEETS,
+    EXACT_LIST_INDEX,
+    LIST_INDEX,
+    LISTS,
+    OUTCOME,
+    PREPARATION_LABELS,
+    REQUIRED_COLUMN_KEYS,
+    ColType,
+    Column,
+    Sheet,
+    fold,
+)
+
+SEVERITY_FR = {"error": "erreur", "warning": "avertissement"}
+_SHEET_ORDER = {s.key: i for i, s in enumerate(DATA_SHEETS)}
+_PUNCT = re.compile(r"[\W_]+")
+_NO_FIX = object()
+PERSONAL_ORG_KEYS = ("contact", "contact_phone", "contact_email")
+PERSONAL_CALL_KEYS = ("contact", "phone", "email")
+STEP4_OUTCOMES = frozenset(
+    e.code for e in OUTCOME.entries if e.step == "4" and e.fr.startswith("Entretien")
+)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def quote(value: Any) -> str:
+    """A cell value between French quotes, for messages."""
+    shown = v.text(value)
+    return f"« {shown if shown is not None else ''} »"
+
+
+@lru_cache(maxsize=262_144)
+def _fold(text: str) -> str:
+    """``schema.fold`` remembered: the same names and labels come back on every row."""
+    return fold(text)
+
+
+@lru_cache(maxsize=65_536)
+def _phone(value: Any) -> str | None:
+    """A phone cell written the French way, or None when it is not a valid number."""
+    number = v.parse_phone(value)
+    return v.format_phone(number) if number is not None else None
+
+
+@lru_cache(maxsize=65_536)
+def _email_ok(address: str) -> bool:
+    """True for a syntactically valid e-mail address (no network look-up)."""
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def name_key(name: str) -> str:
+    """An organisation name folded for comparison: no case, accents, spaces, punctuation."""
+    return _PUNCT.sub("", _fold(name))
+
+
+def closest(
+    value: str, choices: Iterable[str], cutoff: float = 60, folded: list[str] | None = None
+) -> str | None:
+    """The choice closest to ``value`` (case and accents ignored), or None if none is close.
+
+    ``folded``: the choices already folded, in the same order (saves refolding long lists).
+    """
+    options = list(choices) if folded is not None else list(dict.fromkeys(c for c in choices if c))
+    if not options:
+        return None
+    keys = folded if folded is not None else [_fold(c) for c in options]
+    hit = process.extractOne(_fold(value), keys, scorer=fuzz.WRatio, score_cutoff=cutoff)
+    return options[hit[2]] if hit is not None else None
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier when negative), clamped to the month's end."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    return dt.date(year, month, 28)  # pragma: no cover - unreachable
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """A French count: 0 and 1 take the singular; thousands separated by a space."""
+    word = singular if abs(count) < 2 else (plural_form or singular + "s")
+    return f"{count:,}".replace(",", " ") + " " + word
+
+
+# ---------------------------------------------------------------- collector
+
+
+@dataclass
+class _Item:
+    order: tuple[int, int, int, int]
+    finding: Finding
+    fix: Any = _NO_FIX
+
+
+@dataclass
+class _Run:
+    """One pass of the checks over a raw workbook."""
+
+    raw: RawWorkbook
+    today: dt.date
+    items: list[_Item] = field(default_factory=list)
+    seq: int = 0
+
+    def add(
+        self,
+        code: str,
+        severity: str,
+        sheet: SheetData | None,
+        message: str,
+        *,
+        sheet_name: str | None = None,
+        key: str | None = None,
+        index: int | None = None,
+        row: int | None = None,
+        value: Any = None,
+        suggestion: str | None = None,
+        fix: Any = _NO_FIX,
+        sheet_key: str | None = None,
+    ) -> None:
+        if index is None and key is not None and sheet is not None:
+            index = sheet.columns.get(key)
+        column: str | None = None
+        if sheet is not None and index is not None and index < len(sheet.headers):
+            column = sheet.headers[index]
+        elif key is not None:
+            spec = _sheet_spec(sheet_key or (sheet.key if sheet else ""))
+            if spec is not None:
+                column = spec.column(key).header(self.raw.lang)
+        cell = f"{column_letter(index)}{row}" if index is not None and row is not None else None
+        skey = sheet.key if sheet is not None else (sheet_key or "")
+        self.seq += 1
+        order = (
+            _SHEET_ORDER.get(skey, 99),
+            row if row is not None else 0,
+            index if index is not None else -1,
+            self.seq,
+        )
+        finding = Finding(
+            code=code,
+            severity=severity,  # type: ignore[arg-type]
+            sheet=sheet.name if sheet is not None else (sheet_name or ""),
+            cell=cell,
+            row=row,
+            column=column,
+            value=value,
+            message=message,
+            suggestion=suggestion,
+        )
+        self.items.append(_Item(order, finding, fix))
+
+    def sorted(self) -> list[_Item]:
+        return sorted(self.items, key=lambda item: item.order)
+
+
+def _sheet_spec(key: str) -> Sheet | None:
+    for spec in DATA_SHEETS:
+        if spec.key == key:
+            return spec
+    return None
+
+
+# ---------------------------------------------------------------- structure
+
+
+def _check_structure(run: _Run) -> None:
+    lang = run.raw.lang
+    for spec in DATA_SHEETS:
+        sheet = run.raw.sheets.get(spec.key)
+        if sheet is None:
+            name = spec.name(lang)
+            run.add(
+                "missing-sheet",
+                "error",
+                None,
+                f"La feuille « {name} » est absente du classeur. Ajoutez-la (ou renommez la "
+                f"feuille qui en tient lieu « {name} »), avec sa ligne d'en-têtes en ligne 1.",
+                sheet_name=name,
+                sheet_key=spec.key,
+            )
+            continue
+        for key in REQUIRED_COLUMN_KEYS.get(spec.key, ()):
+            if key not in sheet.columns:
+                header = spec.column(key).header(lang)
+                run.add(
+                    "missing-column",
+                    "error",
+                    sheet,
+                    f"La colonne « {header} » est absente de la feuille « {sheet.name} ». "
+                    f"Ajoutez une colonne intitulée « {header} » dans la ligne d'en-têtes.",
+                    key=key,
+                    row=sheet.header_row,
+                )
+        for key, index in sheet.duplicates:
+            first = sheet.headers[sheet.columns[key]]
+            run.add(
+                "duplicate-column",
+                "error",
+                sheet,
+                f"Deux colonnes désignent « {first} » (colonnes "
+                f"{column_letter(sheet.columns[key])} et {column_letter(index)}). Seule la "
+                "première est lue : fusionnez leur contenu puis supprimez ou renommez "
+                "la seconde.",
+                index=index,
+                row=sheet.header_row,
+                value=sheet.headers[index],
+            )
+        known = [c.header(lang) for c in spec.columns]
+        for index in sheet.unknown:
+            header = sheet.headers[index]
+            hint = closest(header, known)
+            tail = (
+                f" Vouliez-vous dire « {hint} » ? Si oui, corrigez l'en-tête."
+                if hint
+                else " Si elle doit être lue, donnez-lui l'intitulé d'une colonne prévue."
+            )
+            run.add(
+                "unknown-column",
+                "warning",
+                sheet,
+                f"La colonne « {header} » n'est pas une colonne prévue : elle est conservée "
+                f"mais ignorée.{tail}",
+                index=index,
+                row=sheet.header_row,
+                value=header,
+                suggestion=hint,
+            )
+
+
+# ---------------------------------------------------------------- cells
+
+
+def _list_choices(run: _Run, column: Column) -> list[str] | None:
+    """The labels a list column accepts in the workbook's language (None: not checkable)."""
+    assert column.list is not None
+    spec = LISTS[column.list]
+    if spec.dynamic:
+        entries = run.raw.volunteers if column.list == "Benevoles" else run.raw.libraries
+        return list(entries) if entries else None
+    return spec.labels(run.raw.lang)
+
+
+def _check_list(run: _Run, sheet: SheetData, column: Column, row: RawRow, value: Any) -> None:
+    assert column.list is not None
+    if isinstance(value, str) and value in EXACT_LIST_INDEX.get(column.list, ()):
+        return
+    raw_text = v.text(value) or ""
+    header = sheet.headers[sheet.columns[column.key]]
+    spec = LISTS[column.list]
+    if spec.dynamic:
+        choices = _list_choices(run, column)
+        if choices is None or raw_text in choices:
+            return
+        folded = {fold(c): c for c in choices}
+        canonical = folded.get(fold(raw_text))
+        where = "Bénévoles" if column.list == "Benevoles" else "Bibliothèques"
+        if canonical is None:
+            hint = closest(raw_text, choices)
+            tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
+            run.add(
+                "not-in-list",
+                "error",
+                sheet,
+                f"{quote(value)} n'est pas dans la liste des {where} de la feuille "
+                f"Paramètres.{tail} Choisissez un nom dans la liste déroulante, ou ajoutez-le "
+                "d'abord dans Paramètres.",
+                key=column.key,
+                row=row.row,
+                value=value,
+                suggestion=hint,
+            )
+            return
+    else:
+        if isinstance(value, str) and value in EXACT_LIST_INDEX[column.list]:
+            return
+        hit = LIST_INDEX[column.list].get(_fold(raw_text))
+        if hit is None:
+            choices = spec.labels(run.raw.lang)
+            hint = closest(raw_text, choices)
+            tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
+            run.add(
+                "not-in-list",
+                "error",
+                sheet,
+                f"{quote(value)} n'est pas une valeur possible pour « {header} ».{tail} "
+                "Choisissez une valeur dans la liste déroulante.",
+                key=column.key,
+                row=row.row,
+                value=value,
+                suggestion=hint,
+            )
+            return
+        canonical = spec.by_code(hit[0]).label(run.raw.lang)
+        if raw_text == canonical:
+            return
+    run.add(
+        "list-spelling",
+        "warning",
+        sheet,
+        f"{quote(value)} est écrit autrement que dans la liste : « {canonical} ». "
+        "La correction automatique (check --fix) l'écrit comme dans la liste.",
+        key=column.key,
+        row=row.row,
+        value=value,
+        suggestion=canonical,
+        fix=canonical,
+    )
+
+
+def _check_cell(run: _Run, sheet: SheetData, column: Column, row: RawRow, value: Any) -> None:
+    kind = column.type
+    if kind is ColType.DATE and isinstance(value, (dt.date, dt.datetime)):
+        return
+    at = {"key": column.key, "row": row.row, "value": value}
+    if kind is ColType.DATE:
+        header = sheet.headers[sheet.columns[column.key]]
+        parsed = v.parse_text_date(value) if isinstance(value, str) else None
+        if parsed is not None:
+            shown = v.format_date(parsed)
+            run.add(
+                "date-as-text",
+                "warning",
+                sheet,
+                f"La date {quote(value)} est écrite comme du texte : Excel ne peut ni la "
+                f"trier ni la comparer. Saisissez-la comme une date ({shown}) ; "
+                "check --fix le fait pour vous.",
+                suggestion=shown,
+                fix=parsed,
+                **at,
+            )
+            return
+        run.add(
+            "invalid-date",
+            "error",
+            sheet,
+            f"{quote(value)} n'est pas une date lisible dans « {header} ». "
+            "Saisissez une date au format JJ/MM/AAAA (par exemple 03/12/2026).",
+            **at,
+        )
+    elif kind is ColType.TIME:
+        if v.parse_time(value) is None:
+            run.add(
+                "invalid-time",
+                "error",
+                sheet,
+                f"{quote(value)} n'est pas une heure. Saisissez une heure comme 14:30 (ou 14h30).",
+                **at,
+            )
+    elif kind is ColType.LIST:
+        _check_list(run, sheet, column, row, value)
+    elif kind is ColType.PHONE:
+        formatted = _phone(value)
+        if formatted is None:
+            run.add(
+                "invalid-phone",
+                "error",
+                sheet,
+                f"{quote(value)} n'est pas un numéro de téléphone français valide. "
+                "Saisissez dix chiffres, comme 01 23 45 67 89 (ou +33 1 23 45 67 89).",
+                **at,
+            )
+            return
+        if value != formatted:
+            lost = isinstance(value, (int, float))
+            why = (
+                "a été saisi comme un nombre et a perdu son zéro initial"
+                if lost
+                else "n'est pas écrit sous la forme habituelle"
+            )
+            run.add(
+                "phone-format",
+                "warning",
+                sheet,
+                f"Le numéro {quote(value)} {why} : écrivez-le « {formatted} ». "
+                "check --fix le réécrit pour vous.",
+                suggestion=formatted,
+                fix=formatted,
+                **at,
+            )
+    elif kind is ColType.EMAIL:
+        if not _email_ok(v.text(value) or ""):
+            run.add(
+                "invalid-email",
+                "error",
+                sheet,
+                f"{quote(value)} n'est pas une adresse e-mail valide. Vérifiez-la : elle "
+                "doit ressembler à prenom.nom@exemple.fr, sans espace.",
+                **at,
+            )
+    elif kind is ColType.POSTCODE:
+        if isinstance(value, str) and re.fullmatch(r"\d{5}", value.strip()):
+            return
+        restored = v.postcode(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and restored:
+            if value >= 10000:
+                return  # five digits, stored as a number: readable as is
+            if value >= 1000:
+                run.add(
+                    "invalid-postcode",
+                    "warning",
+                    sheet,
+                    f"Le code postal {quote(value)} a été saisi comme un nombre et a perdu "
+                    f"son zéro initial : écrivez « {restored} » (au format texte). "
+                    "check --fix le rétablit pour vous.",
+                    suggestion=restored,
+                    fix=restored,
+                    **at,
+                )
+                return
+        digits = re.sub(r"\D", "", v.text(value) or "")
+        hint = digits if len(digits) == 5 else None
+        run.add(
+            "invalid-postcode",
+            "error",
+            sheet,
+            f"{quote(value)} n'est pas un code postal : il faut exactement 5 chiffres "
+            "(par exemple 75015)." + (f" Vouliez-vous dire « {hint} » ?" if hint else ""),
+            suggestion=hint,
+            **at,
+        )
+    elif kind is ColType.INT and v.parse_int(value) is None:
+        run.add(
+            "invalid-number",
+            "error",
+            sheet,
+            f"{quote(value)} n'est pas un nombre entier positif. Saisissez seulement "
+            "un nombre, par exemple 120 (une estimation suffit).",
+            **at,
+        )
+
+
+def _check_cells(run: _Run) -> None:
+    for spec in DATA_SHEETS:
+        sheet = run.raw.sheets.get(spec.key)
+        if sheet is None:
+            continue
+        columns = [c for c in spec.columns if not c.computed and c.key in sheet.columns]
+        for row in sheet.rows:
+            if not _has_data(spec, row):
+                continue
+            for column in columns:
+                if column.key in row.errors:
+                    literal = row.errors[column.key]
+                    run.add(
+                        "formula-error",
+                        "error",
+                        sheet,
+                        f"La cellule affiche l'erreur Excel {literal} : sa formule ne donne "
+                        "pas de valeur. Corrigez la formule ou remplacez-la par la valeur.",
+                        key=column.key,
+                        row=row.row,
+                        value=literal,
+                    )
+                    continue
+                value = row.values.get(column.key)
+                if v.is_blank(value):
+                    if column.required:
+                        header = sheet.headers[sheet.columns[column.key]]
+                        run.add(
+                            "required",
+                            "error",
+                            sheet,
+                            f"« {header} » est obligatoire et cette ligne le laisse vide. "
+                            "Complétez la cellule, ou supprimez la ligne si elle est de trop.",
+                            key=column.key,
+                            row=row.row,
+                        )
+                    continue
+                if column.type is not ColType.TEXT:
+                    _check_cell(run, sheet, column, row, value)
+            if spec.key == "calls":
+                date = v.parse_date(row.values.get("date"))
+                if date is not None and date > run.today and "date" not in row.errors:
+                    run.add(
+                        "future-date",
+                        "error",
+                        sheet,
+                        f"Ce contact est daté du {v.format_date(date)}, après aujourd'hui "
+                        f"({v.format_date(run.today)}). Notez un contact une fois fait ; "
+                        "un rappel prévu va dans « Rappeler le ».",
+                        key="date",
+                        row=row.row,
+                        value=row.values.get("date"),
+                    )
+
+
+def _has_data(spec: Sheet, row: RawRow) -> bool:
+    """True when a row holds something outside the computed columns."""
+    computed = {c.key for c in spec.columns if c.computed}
+    if any(k not in computed for k in row.errors):
+        return True
+    return any(not v.is_blank(val) for k, val in row.values.items() if k not in computed)
+
+
+# ---------------------------------------------------------------- across rows and sheets
+
+
+@dataclass
+class _Org:
+    row: RawRow
+    name: str
+    tracking: str | None
+    contacts: list[RawRow] = field(default_factory=list)
+    appointments: list[RawRow] = field(default_factory=list)
+
+
+def _code(spec_list: str, value: Any) -> str | None:
+    raw_text = v.text(value)
+    if raw_text is None:
+        return None
+    hit = LIST_INDEX[spec_list].get(_fold(raw_text))
+    return hit[0] if hit else None
+
+
+def _date_of(row: RawRow, key: str) -> dt.date | None:
+    if key in row.errors:
+        return None
+    return v.parse_date(row.values.get(key))
+
+
+def _filled(row: RawRow, key: str) -> bool:
+    return not v.is_blank(row.values.get(key)) and key not in row.errors
+
+
+def _check_organisations(run: _Run) -> dict[str, _Org]:
+    """Duplicates on Organisations; returns the organisations by folded Nom and ID."""
+    sheet = run.raw.sheets.get("organisations")
+    index: dict[str, _Org] = {}
+    if sheet is None or "name" not in sheet.columns:
+        return index
+    rows = [r for r in sheet.rows if _has_data(DATA_SHEETS[0], r)]
+    seen_ids: dict[str, RawRow] = {}
+    seen_names: dict[str, RawRow] = {}
+    seen_phones: dict[str, tuple[RawRow, str]] = {}
+    seen_emails: dict[str, tuple[RawRow, str]] = {}
+    by_id: dict[str, _Org] = {}
+    for row in rows:
+        name = v.text(row.values.get("name"))
+        org_id = v.text(row.values.get("id"))
+        org = _Org(row, name or "", _code("Suivi", row.values.get("tracking")))
+        if org_id:
+            first = seen_ids.get(fold(org_id))
+            if first is not None:
+                run.add(
+                    "duplicate-id",
+                    "error",
+                    sheet,
+                    f"L'ID « {org_id} » est déjà celui de la ligne {first.row}. Chaque "
+                    "organisation doit avoir son propre ID : videz la cellule, l'outil en "
+                    "attribuera un nouveau.",
+                    key="id",
+                    row=row.row,
+                    value=row.values.get("id"),
+                )
+            else:
+                seen_ids[fold(org_id)] = row
+                by_id.setdefault(fold(org_id), org)
+        if name:
+            key = name_key(name) or fold(name)
+            first = seen_names.get(key)
+            if first is not None:
+                run.add(
+                    "duplicate-name",
+                    "error",
+                    sheet,
+                    f"« {name} » figure déjà à la ligne {first.row} "
+                    f"({quote(first.values.get('name'))}). Regroupez les deux lignes en une "
+                    "seule, ou distinguez les noms (par exemple par la ville ou le site).",
+                    key="name",
+                    row=row.row,
+                    value=row.values.get("name"),
+                )
+            else:
+                seen_names[key] = row
+                index[key] = org
+        _possible_duplicates(run, sheet, row, seen_phones, seen_emails)
+    for key, org in by_id.items():
+        index.setdefault("id:" + key, org)
+    return index
+
+
+def _possible_duplicates(
+    run: _Run,
+    sheet: SheetData,
+    row: RawRow,
+    seen_phones: dict[str, tuple[RawRow, str]],
+    seen_emails: dict[str, tuple[RawRow, str]],
+) -> None:
+    reported = False
+    mine: set[str] = set()
+    for key in ("switchboard", "contact_phone", "contact_email"):
+        if not _filled(row, key) or key not in sheet.columns:
+            continue
+        value = row.values.get(key)
+        if key == "contact_email":
+            norm = (v.text(value) or "").lower()
+            if not _email_ok(norm):
+                continue
+            seen = seen_emails
+            what = "l'adresse e-mail"
+        else:
+            number = v.parse_phone(value)
+            if number is None:
+                continue
+            norm = v.format_phone(number)
+            seen = seen_phones
+            what = "le numéro"
+        if norm in mine:
+            continue
+        mine.add(norm)
+        first = seen.get(norm)
+        if first is None:
+            seen[norm] = (row, v.text(row.values.get("name")) or "")
+            continue
+        if reported:
+            continue
+        reported = True
+        run.add(
+            "possible-duplicate",
+            "warning",
+            sheet,
+            f"Cette organisation partage {what} {quote(value)} avec « {first[1]} » "
+            f"(ligne {first[0].row}). S'il s'agit de la même organisation, regroupez les "
+            "deux lignes ; sinon, rien à faire.",
+            key=key,
+            row=row.row,
+            value=value,
+        )
+
+
+def _find_org(index: dict[str, _Org], name: str) -> _Org | None:
+    return index.get(name_key(name) or fold(name)) or index.get("id:" + fold(name))
+
+
+def _link(run: _Run, index: dict[str, _Org], names: list[str]) -> None:
+    """Attach contacts and appointments to their organisation; report unknown names."""
+    org_sheet = run.raw.sheets.get("organisations")
+    can_link = org_sheet is not None and "name" in org_sheet.columns
+    folded_names = [_fold(n) for n in names]
+    for key, attr in (("calls", "contacts"), ("appointments", "appointments")):
+        sheet = run.raw.sheets.get(key)
+        if sheet is None or "organisation" not in sheet.columns:
+            continue
+        for row in sheet.rows:
+            name = v.text(row.values.get("organisation")) if _filled(row, "organisation") else None
+            if name is None:
+                continue
+            org = _find_org(index, name)
+            if org is not None:
+                getattr(org, attr).append(row)
+                continue
+            if not can_link:
+                continue
+            hint = closest(name, names, folded=folded_names)
+            tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
+            run.add(
+                "unknown-organisation",
+                "error",
+                sheet,
+                f"« {name} » ne correspond à aucune organisation de la feuille "
+                f"« {org_sheet.name if org_sheet else 'Organisations'} ».{tail} Écrivez le "
+                "Nom exactement comme dans Organisations, ou ajoutez-y l'organisation.",
+                key="organisation",
+                row=row.row,
+                value=row.values.get("organisation"),
+                suggestion=hint,
+            )
+
+
+def _check_calls(run: _Run, orgs: list[_Org]) -> None:
+    sheet = run.raw.sheets.get("calls")
+    if sheet is None:
+        return
+    org_of: dict[int, _Org] = {}
+    for owner in orgs:
+        for row in owner.contacts:
+            org_of[row.row] = owner
+    apps_sheet = run.raw.sheets.get("appointments")
+    for row in sheet.rows:
+        if not _has_data(DATA_SHEETS[1], row):
+            continue
+        org = org_of.get(row.row)
+        date = _date_of(row, "date")
+        callback = _date_of(row, "callback_date")
+        if date is not None and callback is not None and callback < date:
+            run.add(
+                "callback-before-call",
+                "error",
+                sheet,
+                f"« Rappeler le » ({v.format_date(callback)}) tombe avant la date de "
+                f"l'appel ({v.format_date(date)}). Corrigez l'une des deux dates.",
+                key="callback_date",
+                row=row.row,
+                value=row.values.get("callback_date"),
+            )
+        outcome = (
+            _code("Resultat", row.values.get("outcome")) if "outcome" not in row.errors else None
+        )
+        shown = row.values.get("outcome")
+        if outcome == "redirected" and not any(
+            _filled(row, k) for k in ("phone", "email", "department")
+        ):
+            run.add(
+                "outcome-needs-data",
+                "error",
+                sheet,
+                f"Résultat {quote(shown)} sans coordonnées : notez le numéro "
+                "(« Téléphone obtenu »), l'adresse (« Email obtenu ») ou le service à qui "
+                "écrire (« Service (courrier) »).",
+                key="outcome",
+                row=row.row,
+                value=shown,
+            )
+        elif outcome == "head-absent-callback" and not any(
+            _filled(row, k) for k in ("contact", "callback_date")
+        ):
+            run.add(
+                "outcome-needs-data",
+                "error",
+                sheet,
+                f"Résultat {quote(shown)} sans précision : notez qui rappeler "
+                "(« Interlocuteur ») ou quand (« Rappeler le »).",
+                key="outcome",
+                row=row.row,
+                value=shown,
+            )
+        elif outcome == "send-info" and not _has_address(row, org):
+            run.add(
+                "outcome-needs-data",
+                "error",
+                sheet,
+                f"Résultat {quote(shown)} mais aucune adresse où l'envoyer : notez une "
+                "adresse e-mail (« Email obtenu ») ou un service (« Service (courrier) »).",
+                key="outcome",
+                row=row.row,
+                value=shown,
+            )
+        if outcome == "meeting-set" and date is not None and org is not None:
+            later = [a for a in org.appointments if (d := _date_of(a, "date")) and d >= date]
+            if not later:
+                where = apps_sheet.name if apps_sheet else "Rendez-vous"
+                run.add(
+                    "meeting-missing",
+                    "warning",
+                    sheet,
+                    f"Un rendez-vous a été fixé le {v.format_date(date)} mais la feuille "
+                    f"« {where} » n'en a aucun pour « {org.name} » à cette date ou après. "
+                    "Ajoutez-y le rendez-vous.",
+                    key="outcome",
+                    row=row.row,
+                    value=shown,
+                )
+        if outcome in STEP4_OUTCOMES and not _filled(row, "knows_cbpt"):
+            if org is not None and _filled(org.row, "knows_cbpt"):
+                continue
+            run.add(
+                "knows-cbpt-missing",
+                "warning",
+                sheet,
+                "Un entretien a eu lieu mais « Connaît CBPT » est vide. Notez si "
+                "l'interlocuteur connaissait déjà CBPT (Oui ou Non) : cela oriente le "
+                "prochain échange.",
+                key="knows_cbpt",
+                row=row.row,
+                sheet_key="calls",
+            )
+
+
+def _has_address(row: RawRow, org: _Org | None) -> bool:
+    if _filled(row, "email") or _filled(row, "department"):
+        return True
+    if org is None:
+        return False
+    if _filled(org.row, "contact_email") or _filled(org.row, "department"):
+        return True
+    return any(_filled(c, "email") or _filled(c, "department") for c in org.contacts)
+
+
+def _check_appointments(run: _Run) -> None:
+    sheet = run.raw.sheets.get("appointments")
+    if sheet is None:
+        return
+    for row in sheet.rows:
+        if not _has_data(DATA_SHEETS[2], row):
+            continue
+        status = _code("Statut", row.values.get("status")) if _filled(row, "status") else "proposed"
+        if status is None:
+            continue  # not-in-list already says it
+        if _filled(row, "result") and status != "held":
+            run.add(
+                "result-before-held",
+                "warning",
+                sheet,
+                f"La « Suite » {quote(row.values.get('result'))} est remplie alors que le "
+                "rendez-vous n'est pas « Réalisé ». Passez le Statut à « Réalisé » une fois "
+                "le rendez-vous tenu, ou videz la Suite.",
+                key="result",
+                row=row.row,
+                value=row.values.get("result"),
+            )
+        date = _date_of(row, "date")
+        if status == "held" and date is not None and date > run.today:
+            run.add(
+                "held-in-future",
+                "error",
+                sheet,
+                f"Ce rendez-vous est marqué « Réalisé » mais il est daté du "
+                f"{v.format_date(date)}, après aujourd'hui. Corrigez la date ou le Statut "
+                "(« Confirmé » en attendant).",
+                key="status",
+                row=row.row,
+                value=row.values.get("status"),
+            )
+
+
+def _order(row: RawRow) -> tuple[dt.date, int]:
+    return (_date_of(row, "date") or dt.date.min, row.row)
+
+
+def _check_per_organisation(run: _Run, orgs: list[_Org]) -> None:
+    org_sheet = run.raw.sheets["organisations"]
+    calls = run.raw.sheets.get("calls")
+    settings = read_settings(run.raw)
+    cutoff = add_months(run.today, -settings.retention_months)
+    for org in orgs:
+        contacts = sorted(org.contacts, key=_order)
+        # contacted-after-opt-out
+        opt_outs = [c for c in contacts if _code("Resultat", c.values.get("outcome")) == "opt-out"]
+        if calls is not None:
+            if org.tracking == "opposition":
+                start = _order(opt_outs[-1]) if opt_outs else None
+            else:
+                start = _order(opt_outs[0]) if opt_outs else None
+            for contact in contacts:
+                if org.tracking != "opposition" and start is None:
+                    break
+                if start is not None and _order(contact) <= start:
+                    continue
+                if _code("Resultat", contact.values.get("outcome")) == "opt-out":
+                    continue
+                if opt_outs and start is not None:
+                    why = (
+                        f"après le refus d'être recontacté noté ligne {opt_outs[0].row}"
+                        if org.tracking != "opposition"
+                        else f"après le refus d'être recontacté noté ligne {opt_outs[-1].row}"
+                    )
+                else:
+                    why = "alors que l'organisation est marquée « Ne pas contacter »"
+                run.add(
+                    "contacted-after-opt-out",
+                    "error",
+                    calls,
+                    f"« {org.name} » a été contactée {why}. Respectez son refus : ne la "
+                    "recontactez plus ; si ce contact est une erreur de saisie, corrigez-le.",
+                    key="date",
+                    row=contact.row,
+                    value=contact.values.get("date"),
+                )
+        # preparation-missing
+        if contacts:
+            missing: list[tuple[str, str]] = []
+            r = org.row
+            if not _filled(r, "activity"):
+                missing.append(("activity", PREPARATION_LABELS["activity"]))
+            if not _filled(r, "staff"):
+                missing.append(("staff", PREPARATION_LABELS["staff"]))
+            if not _filled(r, "switchboard") and not _filled(r, "contact_phone"):
+                missing.append(("switchboard", PREPARATION_LABELS["phone"]))
+            if not _filled(r, "head") and not _filled(r, "contact"):
+                missing.append(("head", PREPARATION_LABELS["person"]))
+            if not _filled(r, "objective"):
+                missing.append(("objective", PREPARATION_LABELS["objective"]))
+            present = [(k, label) for k, label in missing if k in org_sheet.columns]
+            if present:
+                names = ", ".join(label for _, label in present)
+                run.add(
+                    "preparation-missing",
+                    "warning",
+                    org_sheet,
+                    f"« {org.name} » a déjà été contactée mais sa préparation est incomplète "
+                    f"({names}). Complétez ces informations avant le prochain échange.",
+                    key=sorted(present, key=lambda p: org_sheet.columns[p[0]])[0][0],
+                    row=org.row.row,
+                )
+        # retention-expired
+        dates = [d for c in contacts if (d := _date_of(c, "date")) is not None]
+        if dates and max(dates) < cutoff:
+            personal_org = [k for k in PERSONAL_ORG_KEYS if _filled(org.row, k)]
+            personal_calls = any(_filled(c, k) for c in contacts for k in PERSONAL_CALL_KEYS)
+            if personal_org or personal_calls:
+                key = (
+                    min(personal_org, key=lambda k: org_sheet.columns.get(k, 0))
+                    if personal_org
+                    else "name"
+                )
+                run.add(
+                    "retention-expired",
+                    "warning",
+                    org_sheet,
+                    f"Aucun contact avec « {org.name} » depuis le {v.format_date(max(dates))}, "
+                    f"soit plus de {settings.retention_months} mois : les données personnelles "
+                    "(interlocuteur, téléphones, e-mails) doivent être revues ou effacées (RGPD).",
+                    key=key,
+                    row=org.row.row,
+                    value=org.row.values.get(key),
+                )
+
+
+def _check_across(run: _Run) -> None:
+    index = _check_organisations(run)
+    orgs = list({id(o): o for o in index.values()}.values())
+    names = [o.name for o in orgs]
+    _link(run, index, names)
+    _check_calls(run, orgs)
+    _check_appointments(run)
+    if "organisations" in run.raw.sheets:
+        _check_per_organisation(run, orgs)
+
+
+# ---------------------------------------------------------------- public API
+
+
+def _run(raw: RawWorkbook, today: dt.date) -> _Run:
+    run = _Run(raw, today)
+    _check_structure(run)
+    _check_cells(run)
+    _check_across(run)
+    return run
+
+
+def report_of(path: str, findings: list[Finding]) -> Report:
+    """A report from findings: counts by severity, valid when there is no error."""
+    errors = sum(1 for f in findings if f.severity == "error")
+    warnings = len(findings) - errors
+    return Report(
+        file=path,
+        valid=errors == 0,
+        counts={"error": errors, "warning": warnings},
+        findings=findings,
+    )
+
+
+def check_raw(raw: RawWorkbook, today: dt.date) -> Report:
+    """Every finding of checks.md for a raw workbook, sorted by sheet, row and column."""
+    items = _run(raw, today).sorted()
+    return report_of(raw.path, [item.finding for item in items])
+
+
+def safe_fixes(raw: RawWorkbook, today: dt.date) -> list[Fix]:
+    """The safe rewrites ``check --fix`` may apply: text dates, list spelling, phones, postcodes."""
+    fixes: list[Fix] = []
+    for item in _run(raw, today).sorted():
+        f = item.finding
+        if item.fix is _NO_FIX or f.cell is None:
+            continue
+        fixes.append(Fix(sheet=f.sheet, cell=f.cell, old=f.value, new=item.fix))
+    return fixes
+
+
+# ---------------------------------------------------------------- text output
+
+
+def summary_line(report: Report, sheets: int, rows: int) -> str:
+    """``2 erreurs, 5 avertissements (3 feuilles, 1 250 lignes)``."""
+    return (
+        f"{plural(report.counts.get('error', 0), 'erreur')}, "
+        f"{plural(report.counts.get('warning', 0), 'avertissement')} "
+        f"({plural(sheets, 'feuille')}, {plural(rows, 'ligne')})"
+    )
+
+
+def finding_line(finding: Finding) -> str:
+    """One finding on one line: ``Appels!F12  erreur  not-in-list  Résultat « … » : message``."""
+    where = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet
+    column = f"{finding.column} " if finding.column else ""
+    shown = f"{quote(finding.value)} " if finding.value is not None else ""
+    return (
+        f"{where}  {SEVERITY_FR[finding.severity]}  {finding.code}  {column}{shown}: "
+        f"{finding.message}"
+    )
+
+
+def render_text(report: Report, sheets: int, rows: int) -> str:
+    """The text output of ``check``: findings grouped by sheet, then the summary line."""
+    lines: list[str] = []
+    current: str | None = None
+    for finding in report.findings:
+        if finding.sheet != current:
+            if current is not None:
+                lines.append("")
+            current = finding.sheet
+        lines.append(finding_line(finding))
+    if lines:
+        lines.append("")
+    lines.append(summary_line(report, sheets, rows))
+    return "\n".join(lines)
+
+
+def fix_line(fix: Fix) -> str:
+    """One applied fix: ``Appels!A3 : « 03/12/2026 » → 03/12/2026``."""
+    new = v.format_date(fix.new) if isinstance(fix.new, dt.date) else fix.new
+    return f"{fix.sheet}!{fix.cell} : {quote(fix.old)} → « {new} »"
