@@ -39,18 +39,21 @@ def lock_files(path: Path) -> list[Path]:
 
 
 def apply_fixes(
-    path: str | os.PathLike[str], fixes: list[Fix], expected: writer.Fingerprint | None = None
+    path: str | os.PathLike[str],
+    fixes: list[Fix],
+    expected: writer.Fingerprint | None = None,
+    force: bool = False,
 ) -> None:
     """Write the fixes into the file through the safe writer (lock check, backup, atomic replace)."""
     cells: dict[str, dict[str, Any]] = {}
     for fix in fixes:
         cells.setdefault(fix.sheet, {})[fix.cell] = fix.new
     if cells:
-        writer.write_changes(path, cells=cells, expected=expected)
+        writer.write_changes(path, cells=cells, expected=expected, force=force)
 
 
 def fix_file(
-    path: str | os.PathLike[str], today: dt.date | None = None
+    path: str | os.PathLike[str], today: dt.date | None = None, force: bool = False
 ) -> tuple[list[Fix], RawWorkbook, Report]:
     """Apply the safe fixes to a file, then check it again: (fixes applied, raw, new report)."""
     day = today or dt.date.today()
@@ -58,7 +61,7 @@ def fix_file(
     raw = read_raw(path)
     fixes = checks.safe_fixes(raw, day)
     if fixes:
-        apply_fixes(path, fixes, before)
+        apply_fixes(path, fixes, before, force=force)
         raw = read_raw(path)
     return fixes, raw, checks.check_raw(raw, day)
 

@@ -16,6 +16,70 @@ from .errors import CbptError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# click's own messages (usage, help headings, usage errors) in French: a volunteer
+# reads them too. click looks each one up through a module-level ``_``/``ngettext``.
+CLICK_FR: dict[str, str] = {
+    "Usage:": "Utilisation :",
+    "Options": "Options",
+    "Commands": "Commandes",
+    "Show this message and exit.": "Affiche cette aide et s'arrête.",
+    "Show the version and exit.": "Affiche la version et s'arrête.",
+    "Error: {message}": "Erreur : {message}",
+    "Try '{command} {option}' for help.": "Pour l'aide : {command} {option}",
+    "Invalid value for {param_hint}: {message}": "Valeur incorrecte pour {param_hint} : {message}",
+    "Invalid value: {message}": "Valeur incorrecte : {message}",
+    "Missing argument": "Il manque l'argument",
+    "Missing option": "Il manque l'option",
+    "Missing parameter": "Il manque le paramètre",
+    "No such option {name!r}.": "L'option {name!r} n'existe pas.",
+    "No such command {name!r}.": "La commande {name!r} n'existe pas.",
+    "Missing command.": "Il manque la commande.",
+    "Option {name!r} does not take a value.": "L'option {name!r} ne prend pas de valeur.",
+    "Option {name!r} requires an argument.": "L'option {name!r} demande une valeur.",
+    "Option {name!r} requires {nargs} arguments.": "L'option {name!r} demande {nargs} valeurs.",
+    "Got unexpected extra argument ({args})": "Argument en trop : {args}",
+    "Got unexpected extra arguments ({args})": "Arguments en trop : {args}",
+    "Did you mean {possibility}?": "Vouliez-vous dire {possibility} ?",
+    "(Did you mean one of: {possibilities}?)": "(Vouliez-vous dire l'une de : {possibilities} ?)",
+    "{value!r} is not {choice}.": "{value!r} n'est pas {choice}.",
+    "{value!r} is not one of {choices}.": "{value!r} n'est pas l'une des valeurs {choices}.",
+    "{value!r} is not a valid {number_type}.": "{value!r} n'est pas un nombre entier.",
+    "{value} is not in the range {range}.": "{value} n'est pas dans l'intervalle {range}.",
+    "default: {default}": "par défaut : {default}",
+    "{name} {filename!r} does not exist.": "{name} {filename!r} n'existe pas.",
+    "{name} {filename!r} is a directory.": "{name} {filename!r} est un dossier.",
+    "{name} {filename!r} is a file.": "{name} {filename!r} est un fichier.",
+    "file": "Le fichier",
+    "directory": "Le dossier",
+    "path": "Le chemin",
+    "Aborted!": "Interrompu.",
+}
+
+
+def _click_fr(message: str) -> str:
+    """The French of one of click's messages (unchanged when not translated)."""
+    return CLICK_FR.get(message, message)
+
+
+def _click_nfr(singular: str, plural: str, n: int) -> str:
+    """``ngettext`` for click's messages, in French."""
+    return _click_fr(singular if n == 1 else plural)
+
+
+def _frenchify_click() -> None:
+    """Point click's message look-ups at CLICK_FR (idempotent)."""
+    import importlib
+
+    for name in ("core", "exceptions", "formatting", "types", "parser", "decorators", "termui"):
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = _click_fr  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = _click_nfr  # type: ignore[attr-defined]
+
+
+_frenchify_click()
+
 
 def parse_day(value: str | None) -> dt.date:
     """``--today``: ``YYYY-MM-DD`` or ``DD/MM/YYYY``; the machine's date when absent."""
@@ -42,6 +106,28 @@ def today_option(func: F) -> F:
     )(func)
 
 
+def _remember_force(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta["cbpt.force"] = value
+
+
+def force_option(func: F) -> F:
+    """``--force`` on the commands that write: override a stale lock file left by Excel or LibreOffice."""
+    return click.option(
+        "--force",
+        is_flag=True,
+        expose_value=False,
+        callback=_remember_force,
+        help="Écrire malgré un fichier de verrou d'Excel ou de LibreOffice resté après une "
+        "fermeture brutale (vérifiez d'abord que le classeur est bien fermé).",
+    )(func)
+
+
+def forced() -> bool:
+    """Whether ``--force`` was given to the running command."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.meta.get("cbpt.force"))
+
+
 def handle_errors(func: F) -> F:
     """Turn the library's exceptions into a French message on stderr and exit code 3."""
 
@@ -63,7 +149,9 @@ existing_path = click.Path(path_type=Path, dir_okay=True, file_okay=True, exists
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="cbpt-sheets", message="%(prog)s %(version)s")
+@click.version_option(
+    __version__, "--version", prog_name="cbpt-sheets", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """Le classeur de prospection des bibliothèques CBPT.
 
@@ -139,7 +227,9 @@ def demo_command(directory: Path, today: str | None) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / DEMO_NAME
     if path.exists():
-        click.echo(f"{path} existe déjà : il est utilisé tel quel (supprimez-le pour repartir de l'exemple).")
+        click.echo(
+            f"{path} existe déjà : il est utilisé tel quel (supprimez-le pour repartir de l'exemple)."
+        )
     else:
         create_workbook(path, example=True, today=day)
         click.echo(f"Classeur d'exemple écrit : {path}")
@@ -157,7 +247,9 @@ def demo_sections(path: Path, day: dt.date) -> list[str]:
     from .checks import render_text
 
     raw, report = load_and_check(path, day)
-    checked = "Contrôles (cbpt-sheets check) :\n" + render_text(report, len(raw.sheets), raw.row_count)
+    checked = "Contrôles (cbpt-sheets check) :\n" + render_text(
+        report, len(raw.sheets), raw.row_count
+    )
     return [checked, *next_demo_sections(path, day)]
 
 
@@ -182,6 +274,7 @@ def demo_sections(path: Path, day: dt.date) -> list[str]:
     help="Corrige ce qui peut l'être sans risque (dates écrites en texte, orthographe des "
     "listes, format des téléphones, zéro des codes postaux), puis revérifie.",
 )
+@force_option
 @handle_errors
 def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bool) -> None:
     """Vérifie un classeur : chaque problème, cellule par cellule, et comment le corriger.
@@ -201,7 +294,7 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
 
     day = parse_day(today)
     if fix:
-        fixes, raw, report = api.fix_file(path, day)
+        fixes, raw, report = api.fix_file(path, day, force=forced())
         out = click.echo if fmt == "text" else functools.partial(click.echo, err=True)
         if fixes:
             out(f"{checks.plural(len(fixes), 'correction appliquée', 'corrections appliquées')} :")
@@ -300,6 +393,24 @@ def _grid_to_sheet(ws: Any, grid: Any) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
+def _localised(grid: Any, path: Path) -> Any:
+    """A generated sheet named as in the workbook: an existing Suivi/Follow-up, else in its language."""
+    import zipfile
+
+    from .schema import DATA_SHEETS, SHEETS_BY_KEY, match_sheet
+    from .xlsx import sheet_parts
+
+    with zipfile.ZipFile(path) as archive:
+        names = list(sheet_parts(archive))
+    key = match_sheet(grid.name)
+    if key is None:
+        return grid
+    existing = next((n for n in names if match_sheet(n) == key), None)
+    english = any(n in (s.en for s in DATA_SHEETS if s.en != s.fr) for n in names)
+    name = existing or SHEETS_BY_KEY[key].name("en" if english else "fr")
+    return grid.model_copy(update={"name": name})
+
+
 def write_back(
     path: Path,
     cells: dict[tuple[str, str], Any] | None = None,
@@ -309,10 +420,13 @@ def write_back(
     """Write cells and generated sheets through the safe writer; False when nothing changed."""
     from .writer import write_changes
 
+    grids = [_localised(grid, path) for grid in grids or []]
     by_sheet: dict[str, dict[str, Any]] = {}
     for (sheet, ref), value in (cells or {}).items():
         by_sheet.setdefault(sheet, {})[ref] = value
-    result = write_changes(path, cells=by_sheet, sheets=grids or [], expected=expected)
+    result = write_changes(
+        path, cells=by_sheet, sheets=grids or [], expected=expected, force=forced()
+    )
     return result.written
 
 
@@ -325,7 +439,10 @@ def next_demo_sections(path: Path, day: dt.date) -> list[str]:
 
     actions = next_actions(read_workbook(path), day)
     items = followup(actions, day, days=7)
-    return [actions_text(actions, day, _width()), followup_text(items, day, "cette semaine", _width())]
+    return [
+        actions_text(actions, day, _width()),
+        followup_text(items, day, "cette semaine", _width()),
+    ]
 
 
 def _filters_subtitle(days: int | None, volunteer: str | None, library: str | None) -> str:
@@ -344,6 +461,7 @@ def _filters_subtitle(days: int | None, volunteer: str | None, library: str | No
               show_default=True, help=_FORMAT_HELP)  # fmt: skip
 @click.option("--write", is_flag=True,
               help="Remplit les colonnes calculées (Étape, Prochaine action, Échéance, Motif) et les ID manquants.")  # fmt: skip
+@force_option
 @handle_errors
 def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
     """La prochaine action de chaque organisation : qui appeler, à quel numéro, quoi dire, quand.
@@ -393,6 +511,7 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
 @click.option(
     "--write", is_flag=True, help="Réécrit la feuille Suivi du classeur (liste imprimable)."
 )
+@force_option
 @handle_errors
 def followup_command(
     path: Path,
@@ -472,6 +591,7 @@ def followup_command(
 @click.option(
     "--write", is_flag=True, help="Écrit aussi la fiche dans la feuille Fiche du classeur."
 )
+@force_option
 @handle_errors
 def brief_command(path: Path, organisation: str, today: str | None, write: bool) -> None:
     """La fiche d'appel d'une organisation : sa fiche, son historique, quoi faire et quoi dire.

@@ -264,3 +264,4 @@ class SheetGrid(_Model):
     title_rows: list[int] = Field(default_factory=list)
     header_rows: list[int] = Field(default_factory=list)
     links: dict[str, str] = Field(default_factory=dict)
+    wrap_columns: list[int] = Field(default_factory=list)  # long text wraps (printed lists)

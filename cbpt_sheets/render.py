@@ -211,6 +211,7 @@ def suivi_grid(items: Sequence[FollowUpItem], today: dt.date, subtitle: str = ""
         widths=list(map(float, SUIVI_WIDTHS)),
         title_rows=title_rows,
         header_rows=header_rows,
+        wrap_columns=[SUIVI_HEADERS.index("Action")],
     )
 
 
@@ -244,7 +245,13 @@ def fiche_grid(b: Brief) -> SheetGrid:
         section("Rendez-vous", [["", safe_cell(a)] for a in b.appointments])
     section("Quoi dire (étape 4)", [["•", p] for p in b.talking_points])
     section("Nos atouts", [["•", p] for p in b.assets])
-    return SheetGrid(name=BRIEF_SHEET.fr, rows=rows, widths=[26.0, 100.0], title_rows=title_rows)
+    return SheetGrid(
+        name=BRIEF_SHEET.fr,
+        rows=rows,
+        widths=[26.0, 100.0],
+        title_rows=title_rows,
+        wrap_columns=[1],
+    )
 
 
 # ---------------------------------------------------------------- computed columns

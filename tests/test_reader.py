@@ -29,11 +29,15 @@ def _as_read(model: Any, keys: list[str]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("fixture", ["example_path", "example_path_en"])
-def test_reader_reads_back_the_example_value_for_value(fixture: str, request: pytest.FixtureRequest) -> None:
+def test_reader_reads_back_the_example_value_for_value(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
     path: Path = request.getfixturevalue(fixture)
     wb = read_workbook(path)
     assert wb.lang == ("fr" if fixture == "example_path" else "en")
-    for sheet, models in zip(DATA_SHEETS, (wb.organisations, wb.contacts, wb.appointments), strict=True):
+    for sheet, models in zip(
+        DATA_SHEETS, (wb.organisations, wb.contacts, wb.appointments), strict=True
+    ):
         rows = _expected(sheet.key)
         assert len(models) == len(rows)
         for model, row, excel_row in zip(models, rows, range(2, len(rows) + 2), strict=True):
@@ -101,7 +105,9 @@ def test_reader_matches_reordered_renamed_columns(example_path: Path, tmp_path: 
         assert len(raw.sheets[key].unknown) == 1  # "Colonne perso", kept and ignored
     for a, b in ((before.organisations, after.organisations), (before.contacts, after.contacts),
                  (before.appointments, after.appointments)):  # fmt: skip
-        assert [m.model_dump(exclude={"row"}) for m in a] == [m.model_dump(exclude={"row"}) for m in b]
+        assert [m.model_dump(exclude={"row"}) for m in a] == [
+            m.model_dump(exclude={"row"}) for m in b
+        ]
 
 
 def test_reader_keeps_cells_and_types(make_workbook: Any) -> None:

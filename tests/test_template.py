@@ -24,9 +24,12 @@ def _design_tables() -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {}
     for title in ("Organisations", "Appels (Calls)", "Rendez-vous (Appointments)"):
         section = text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
-        rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
+        rows = [
+            line for line in section.splitlines() if line.startswith("| ") and "---" not in line
+        ]
         out[title.split(" ")[0]] = [
-            (cells[0], cells[1]) for cells in ([c.strip() for c in r.strip("|").split("|")] for r in rows[1:])
+            (cells[0], cells[1])
+            for cells in ([c.strip() for c in r.strip("|").split("|")] for r in rows[1:])
         ]
     return out
 
@@ -43,7 +46,9 @@ def test_schema_lists_and_settings_are_those_of_the_design() -> None:
     text = re.sub(r"\s+", " ", DESIGN.read_text(encoding="utf-8"))
     for spec in STATIC_LISTS:
         for entry in spec.entries:
-            assert f'"{entry.fr}" "{entry.en}"' in text or f"| {entry.fr} | {entry.en} |" in text, entry
+            assert f'"{entry.fr}" "{entry.en}"' in text or f"| {entry.fr} | {entry.en} |" in text, (
+                entry
+            )
     for setting in SETTINGS:
         assert f"| {setting.key} | {setting.fr} | {setting.default} |" in text
 
