@@ -35,6 +35,39 @@ from .schema import (
 )
 
 SEVERITY_FR = {"error": "erreur", "warning": "avertissement"}
+FINDING_CODES: dict[str, str] = {
+    "missing-sheet": "error",
+    "missing-column": "error",
+    "duplicate-column": "error",
+    "unknown-column": "warning",
+    "required": "error",
+    "invalid-date": "error",
+    "date-as-text": "warning",
+    "future-date": "error",
+    "invalid-time": "error",
+    "not-in-list": "error",
+    "list-spelling": "warning",
+    "invalid-phone": "error",
+    "phone-format": "warning",
+    "invalid-email": "error",
+    "invalid-postcode": "error",  # a warning when only the leading zero was lost
+    "invalid-number": "error",
+    "formula-error": "error",
+    "duplicate-id": "error",
+    "duplicate-name": "error",
+    "possible-duplicate": "warning",
+    "unknown-organisation": "error",
+    "callback-before-call": "error",
+    "outcome-needs-data": "error",
+    "meeting-missing": "warning",
+    "knows-cbpt-missing": "warning",
+    "result-before-held": "warning",
+    "held-in-future": "error",
+    "contacted-after-opt-out": "error",
+    "preparation-missing": "warning",
+    "retention-expired": "warning",
+}
+"""Every finding code of checks.md with its severity (the contract external tools rely on)."""
 _SHEET_ORDER = {s.key: i for i, s in enumerate(DATA_SHEETS)}
 _PUNCT = re.compile(r"[\W_]+")
 _NO_FIX = object()
@@ -93,7 +126,13 @@ def closest(
     if not options:
         return None
     keys = folded if folded is not None else [_fold(c) for c in options]
-    hit = process.extractOne(_fold(value), keys, scorer=fuzz.WRatio, score_cutoff=cutoff)
+    wanted = _fold(value)
+    # The beginning of an entry typed ("Pas de rep"): WRatio may prefer a longer entry.
+    if len(wanted) >= 3:
+        starts = [i for i, key in enumerate(keys) if key.startswith(wanted)]
+        if starts:
+            return options[min(starts, key=lambda i: len(keys[i]))]
+    hit = process.extractOne(wanted, keys, scorer=fuzz.WRatio, score_cutoff=cutoff)
     return options[hit[2]] if hit is not None else None
 
 
@@ -768,10 +807,10 @@ def _check_calls(run: _Run, orgs: list[_Org]) -> None:
                 row=row.row,
                 value=shown,
             )
-        if outcome == "meeting-set" and date is not None and org is not None:
+        if outcome == "meeting-set" and date is not None and org is not None and apps_sheet:
             later = [a for a in org.appointments if (d := _date_of(a, "date")) and d >= date]
             if not later:
-                where = apps_sheet.name if apps_sheet else "Rendez-vous"
+                where = apps_sheet.name
                 run.add(
                     "meeting-missing",
                     "warning",
@@ -1005,11 +1044,12 @@ def summary_line(report: Report, sheets: int, rows: int) -> str:
 def finding_line(finding: Finding) -> str:
     """One finding on one line: ``Appels!F12  erreur  not-in-list  Résultat « … » : message``."""
     where = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet
-    column = f"{finding.column} " if finding.column else ""
-    shown = f"{quote(finding.value)} " if finding.value is not None else ""
+    shown = quote(finding.value) if finding.value is not None else None
+    detail = " ".join(p for p in (finding.column, shown) if p)
     return (
-        f"{where}  {SEVERITY_FR[finding.severity]}  {finding.code}  {column}{shown}: "
-        f"{finding.message}"
+        f"{where}  {SEVERITY_FR[finding.severity]}  {finding.code}  "
+        + (f"{detail} : " if detail else "")
+        + finding.message
     )
 
 

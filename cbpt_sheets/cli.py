@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import CbptError
+from .errors import CbptError, os_error_fr
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,9 +50,9 @@ CLICK_FR: dict[str, str] = {
     "{name} {filename!r} does not exist.": "{name} {filename!r} n'existe pas.",
     "{name} {filename!r} is a directory.": "{name} {filename!r} est un dossier.",
     "{name} {filename!r} is a file.": "{name} {filename!r} est un fichier.",
-    "file": "Le fichier",
-    "directory": "Le dossier",
-    "path": "Le chemin",
+    "file": "fichier",  # click capitalises it: « Fichier 'x' est un dossier. »
+    "directory": "dossier",
+    "path": "chemin",
     "Aborted!": "Interrompu.",
 }
 
@@ -141,6 +142,18 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("Interrompu.", err=True)
             sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:  # a bug, not the volunteer's fault: no traceback for them
+            if os.environ.get("CBPT_DEBUG"):
+                raise
+            click.echo(
+                f"Erreur inattendue ({type(exc).__name__} : {exc}). Ce n'est pas de votre faute : "
+                "signalez-la aux responsables de cbpt-sheets avec le classeur concerné "
+                "(relancez avec CBPT_DEBUG=1 pour le détail technique).",
+                err=True,
+            )
+            sys.exit(3)
 
     return wrapper  # type: ignore[return-value]
 
@@ -534,7 +547,7 @@ def followup_command(
     """
     import json
 
-    from .followup import followup
+    from .followup import followup, gdpr_list
     from .reader import read_workbook
     from .render import followup_csv, followup_json, followup_text, suivi_grid
     from .steps import next_actions
@@ -544,10 +557,13 @@ def followup_command(
         raise click.UsageError("--format xlsx demande --output FICHIER (ex. --output liste.xlsx).")
     day = parse_day(today)
     seen = fingerprint(path) if write else None
-    items = followup(next_actions(read_workbook(path), day), day, days, volunteer, library)
+    actions = next_actions(read_workbook(path), day)
+    items = followup(actions, day, days, volunteer, library)
     subtitle = _filters_subtitle(days, volunteer, library)
     if write:
-        done = write_back(path, grids=[suivi_grid(items, day, subtitle)], expected=seen)
+        gdpr = gdpr_list(actions, volunteer, library)
+        grid = suivi_grid(items, day, subtitle, gdpr)
+        done = write_back(path, grids=[grid], expected=seen)
         message = "feuille Suivi réécrite" if done else "feuille Suivi déjà à jour"
         click.echo(f"{path.name} : {message}.", err=fmt in ("json", "csv") and output is None)
     if fmt == "xlsx":
@@ -559,13 +575,13 @@ def followup_command(
         book = openpyxl.Workbook()
         sheet = book.active
         assert sheet is not None
-        grid = suivi_grid(items, day, subtitle)
+        grid = suivi_grid(items, day, subtitle, gdpr_list(actions, volunteer, library))
         sheet.title = grid.name
         _grid_to_sheet(sheet, grid)
         try:
             save_atomic(book, output)
         except OSError as exc:
-            raise CbptError(f"Impossible d'écrire « {output} » : {exc.strerror}.") from exc
+            raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
         click.echo(f"Liste de suivi écrite : {output}")
         return
     if fmt == "json":
@@ -573,14 +589,15 @@ def followup_command(
     elif fmt == "csv":
         text = followup_csv(items)
     else:
-        text = followup_text(items, day, subtitle, _width())
+        gdpr = gdpr_list(actions, volunteer, library)
+        text = followup_text(items, day, subtitle, _width(), gdpr)
     if output is None:
         click.echo(text, nl=False)
         return
     try:
         output.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
-        raise CbptError(f"Impossible d'écrire « {output} » : {exc.strerror}.") from exc
+        raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
     click.echo(f"Liste de suivi écrite : {output}")
 
 
@@ -625,7 +642,7 @@ def addin_group() -> None:
     """Le complément Excel qui ajoute l'onglet CBPT au ruban.
 
     \b
-    À faire une seule fois sur l'ordinateur du bénévole (Windows ou Mac) :
+    Exemple, à faire une seule fois sur l'ordinateur du bénévole (Windows ou Mac) :
       cbpt-sheets addin install
     """
 

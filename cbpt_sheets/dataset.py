@@ -5,11 +5,27 @@ Invalid cells become None here (the checks report them); nothing raises.
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import gc
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from . import values as v
 from .models import Appointment, Contact, Organisation, RawRow, RawWorkbook, Settings, Workbook
-from .schema import APPOINTMENTS, CALLS, ORGANISATIONS, SETTINGS, ColType, Column, Sheet, list_code
+from .schema import (
+    APPOINTMENTS,
+    CALLS,
+    EXACT_LIST_INDEX,
+    LISTS,
+    ORGANISATIONS,
+    SETTINGS,
+    ColType,
+    Column,
+    Sheet,
+    list_code,
+)
 
 
 def typed(column: Column, value: Any) -> Any:
@@ -39,17 +55,77 @@ def typed(column: Column, value: Any) -> Any:
     return v.text(value)
 
 
+def _text_cell(value: Any) -> Any:
+    """``typed`` for a text column, with the common case (a string) first."""
+    if value.__class__ is str:
+        return value.strip() or None
+    return v.text(value)
+
+
+def _list_cell(list_name: str) -> Callable[[Any], Any]:
+    """``typed`` for a static list column: exact labels by dict look-up, the rest as typed() does."""
+    exact = EXACT_LIST_INDEX[list_name]
+    column_cache: dict[str, str | None] = {}
+
+    def convert(value: Any) -> Any:
+        if value.__class__ is str:
+            code = exact.get(value)
+            if code is not None:
+                return code
+            if value not in column_cache:
+                raw = v.text(value)
+                column_cache[value] = list_code(list_name, raw) if raw is not None else None
+            return column_cache[value]
+        raw = v.text(value)
+        return list_code(list_name, raw) if raw is not None else None
+
+    return convert
+
+
+def _converter(column: Column) -> Callable[[Any], Any]:
+    """The function that types one column's raw values exactly as ``typed`` does, only faster."""
+    if column.type is ColType.TEXT or (column.type is ColType.LIST and column.list is not None and LISTS[column.list].dynamic):  # fmt: skip
+        return _text_cell
+    if column.type is ColType.LIST and column.list is not None:
+        return _list_cell(column.list)
+    direct = _DIRECT.get(column.type)  # typed() after its blank test, which _fields has done
+    if direct is not None:
+        return direct
+    return lambda value: typed(column, value)
+
+
+def _phone_cell(value: Any) -> str | None:
+    return v.phone(value) or None
+
+
+_DIRECT: dict[ColType, Callable[[Any], Any]] = {
+    ColType.DATE: v.parse_date,
+    ColType.TIME: v.parse_time,
+    ColType.INT: v.parse_int,
+    ColType.PHONE: _phone_cell,
+    ColType.POSTCODE: v.postcode,
+}
+
+
+_CONVERTERS: dict[str, dict[str, Callable[[Any], Any]]] = {}
+
+
 def _fields(sheet: Sheet, raw: RawRow) -> dict[str, Any]:
+    converters = _CONVERTERS.get(sheet.key)
+    if converters is None:
+        converters = _CONVERTERS[sheet.key] = {
+            c.key: _converter(c) for c in sheet.columns if not c.computed
+        }
     out: dict[str, Any] = {"row": raw.row}
-    for column in sheet.columns:
-        if column.computed:
+    for key, value in raw.values.items():  # most cells are empty: skip them first
+        if value is None or (value.__class__ is str and (not value or value.isspace())):
             continue
-        value = raw.values.get(column.key)
-        if value is None:
+        convert = converters.get(key)
+        if convert is None:  # a computed column
             continue
-        result = typed(column, value)
+        result = convert(value)
         if result is not None:
-            out[column.key] = result
+            out[key] = result
     return out
 
 
@@ -58,7 +134,7 @@ def organisation(raw: RawRow) -> Organisation | None:
     data = _fields(ORGANISATIONS, raw)
     if not data.get("name"):
         return None
-    return Organisation.model_construct(**_with_defaults(Organisation, data))
+    return _construct(Organisation, _with_defaults(Organisation, data))
 
 
 def contact(raw: RawRow) -> Contact | None:
@@ -66,7 +142,7 @@ def contact(raw: RawRow) -> Contact | None:
     data = _fields(CALLS, raw)
     if not data.get("organisation"):
         return None
-    return Contact.model_construct(**_with_defaults(Contact, data))
+    return _construct(Contact, _with_defaults(Contact, data))
 
 
 def appointment(raw: RawRow) -> Appointment | None:
@@ -74,7 +150,34 @@ def appointment(raw: RawRow) -> Appointment | None:
     data = _fields(APPOINTMENTS, raw)
     if not data.get("organisation"):
         return None
-    return Appointment.model_construct(**_with_defaults(Appointment, data))
+    return _construct(Appointment, _with_defaults(Appointment, data))
+
+
+M = TypeVar("M", bound=BaseModel)
+_FIELD_NAMES: dict[type, frozenset[str]] = {}  # empty: the model needs model_construct itself
+
+
+def _construct(model: type[M], data: dict[str, Any]) -> M:
+    """``model.model_construct(**data)`` for a dict that holds every field, without its per-field loop.
+
+    What model_construct sets (``__dict__``, fields set, no extra, no private) is set
+    directly; a model with private attributes goes through model_construct itself.
+    """
+    fields = _FIELD_NAMES.get(model)
+    if fields is None:
+        fields = _FIELD_NAMES[model] = (
+            frozenset() if model.__private_attributes__ else frozenset(model.model_fields)
+        )
+    if not fields:
+        return model.model_construct(**data)
+    if not data.keys() <= fields:
+        data = {k: val for k, val in data.items() if k in fields}
+    obj = model.__new__(model)
+    object.__setattr__(obj, "__dict__", data)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(data))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 _DEFAULTS_CACHE: dict[type, dict[str, Any]] = {}
@@ -102,8 +205,29 @@ def settings(raw: RawWorkbook) -> Settings:
     return Settings(**data, volunteers=list(raw.volunteers), libraries=list(raw.libraries))
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects (rows, models).
+
+    Its collections rescan every live object and cost as much as the building itself
+    on 100k rows; reference counting still frees everything, nothing cyclic is made.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(raw: RawWorkbook) -> Workbook:
     """The typed workbook of a raw one (rows that cannot be typed are left to the checks)."""
+    with gc_paused():
+        return _build(raw)
+
+
+def _build(raw: RawWorkbook) -> Workbook:
     orgs = raw.sheets.get("organisations")
     calls = raw.sheets.get("calls")
     apps = raw.sheets.get("appointments")

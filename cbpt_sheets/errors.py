@@ -32,3 +32,20 @@ class WorkbookChanged(CbptError):
 
 class MissingDependency(CbptError):
     """A tool the command needs is not available on this machine."""
+
+
+def os_error_fr(exc: OSError) -> str:
+    """Why a file could not be written or read, in French (the system's text is English)."""
+    import errno
+
+    reasons = {
+        errno.ENOENT: "le dossier n'existe pas",
+        errno.EACCES: "accès refusé (dossier ou fichier protégé en écriture)",
+        errno.EPERM: "opération non permise",
+        errno.EISDIR: "c'est un dossier",
+        errno.ENOTDIR: "une partie du chemin n'est pas un dossier",
+        errno.ENOSPC: "le disque est plein",
+        errno.EROFS: "le support est en lecture seule",
+        errno.EBUSY: "le fichier est utilisé par un autre programme",
+    }
+    return reasons.get(exc.errno or 0, exc.strerror or "erreur du système")

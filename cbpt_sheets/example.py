@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .calendar import add_working_days, is_working_day, weekday_fr
+
 VOLUNTEERS = ("Claire Martin", "Jacques Lefèvre")
 LIBRARIES = ("Paris 15 – Vaugirard", "Paris 14 – Plaisance")
 
@@ -147,6 +149,20 @@ def organisations() -> list[Row]:
     return rows
 
 
+def _wd(today: dt.date, days: int) -> dt.date:
+    """``days`` working days after today: call-backs and meetings fall on working days."""
+    return add_working_days(today, days)
+
+
+def _meeting_day(today: dt.date, days: int) -> dt.date:
+    """``days`` calendar days from today, moved off weekends and holidays (forward in the future)."""
+    day = today + dt.timedelta(days=days)
+    step = dt.timedelta(days=1 if days > 0 else -1)
+    while not is_working_day(day):
+        day += step
+    return day
+
+
 def _d(today: dt.date, days: int) -> dt.date:
     return today + dt.timedelta(days=days)
 
@@ -182,8 +198,8 @@ def contacts(today: dt.date) -> list[Row]:
         t(14, 30),
         contact="Mme Durand",
         role="cadre de santé",
-        callback_date=_d(today, 2),
-        callback_slot="mardi matin",
+        callback_date=_wd(today, 2),
+        callback_slot=f"{weekday_fr(_wd(today, 2))} matin",
     )
     # Rules 4 and 5: appointments to confirm and to prepare.
     add(
@@ -397,7 +413,7 @@ def contacts(today: dt.date) -> list[Row]:
         t(13, 0),
         contact="M. Karim Haddad",
         knows_cbpt="no",
-        callback_date=_d(today, 3),
+        callback_date=_wd(today, 3),
         callback_slot="14h-16h",
         expectations="Intérêt pour les romans policiers",
     )
@@ -579,7 +595,7 @@ def appointments(today: dt.date) -> list[Row]:
         contact: str,
         **extra: Any,
     ) -> Row:
-        return {"organisation": org, "date": _d(today, days), "time": dt.time(hour, 0), "place": place,
+        return {"organisation": org, "date": _meeting_day(today, days), "time": dt.time(hour, 0), "place": place,
                 "status": status, "volunteer": vol, "contact": contact, **extra}  # fmt: skip
 
     return [

@@ -20,7 +20,7 @@ from . import checks, dataset, render, steps
 from .brief import Brief
 from .brief import brief as make_brief
 from .errors import CbptError
-from .followup import followup
+from .followup import followup, gdpr_list
 from .models import Finding, FollowUpItem, NextAction, RawWorkbook, Report, SheetData, column_letter
 from .reader import _read_data_sheet, _read_settings
 from .schema import (
@@ -375,32 +375,18 @@ def verify(book: xw.Book | None = None, today: dt.date | None = None) -> Report:
 
 
 def missing_ids(ids: list[Any]) -> list[str | None]:
-    """New ``ORG-0001``-style ids for the blank entries, after the highest number already used."""
-    used = 0
-    for value in ids:
-        text = str(value).strip() if value is not None else ""
-        if fold(text).startswith("org-") and text[4:].isdigit():
-            used = max(used, int(text[4:]))
-    out: list[str | None] = []
-    for value in ids:
-        if value is None or not str(value).strip():
-            used += 1
-            out.append(f"ORG-{used:04d}")
-        else:
-            out.append(None)
-    return out
+    """New ``ORG-0001``-style ids for the blank entries (render.new_ids), None for the others."""
+    texts = [str(v).strip() if v is not None else "" for v in ids]
+    fresh = iter(render.new_ids([t for t in texts if t], texts.count("")))
+    return [None if t else next(fresh) for t in texts]
 
 
 def computed_values(action: NextAction | None) -> list[Any]:
-    """The four computed columns of an organisation's row: Étape, Prochaine action, Échéance, Motif."""
+    """The four computed columns of an organisation's row, in sheet order, safe to set in Excel."""
     if action is None:
         return [None, None, None, None]
-    return [
-        steps.STAGES.get(action.stage, action.stage),
-        safe_text(action.label),
-        action.due,
-        safe_text(action.reason),
-    ]
+    values = render.computed_values(action)
+    return [safe_text(values[key]) for key in COMPUTED_KEYS]
 
 
 def _organisations(raw: RawWorkbook) -> SheetData:
@@ -471,9 +457,11 @@ def next_actions(book: xw.Book | None = None, today: dt.date | None = None) -> l
 # ---------------------------------------------------------------- Liste de suivi
 
 
-def followup_rows(items: list[FollowUpItem], today: dt.date) -> Rows:
+def followup_rows(
+    items: list[FollowUpItem], today: dt.date, gdpr: Iterable[NextAction] = ()
+) -> Rows:
     """The Suivi sheet, laid out exactly as ``followup --write`` lays it out (render.suivi_grid)."""
-    return render.suivi_grid(items, today).rows
+    return render.suivi_grid(items, today, gdpr=list(gdpr)).rows
 
 
 @entry_point
@@ -483,9 +471,10 @@ def followup_list(book: xw.Book | None = None, today: dt.date | None = None) -> 
     today = today or dt.date.today()
     raw = read_book(book)
     _require_data_sheets(raw)
-    items = followup(steps.next_actions(dataset.build(raw), today), today)
+    actions = steps.next_actions(dataset.build(raw), today)
+    items = followup(actions, today)
     target = sheet_named(book, FOLLOWUP_SHEET.key, raw.lang)
-    write_grid(target, followup_rows(items, today))
+    write_grid(target, followup_rows(items, today, gdpr_list(actions)))
     target.activate()
     overdue = sum(1 for i in items if i.bucket == "overdue")
     alert(

@@ -102,9 +102,16 @@ def followup(
     return items
 
 
-def gdpr_list(actions: Iterable[NextAction]) -> list[NextAction]:
+def gdpr_list(
+    actions: Iterable[NextAction], volunteer: str | None = None, library: str | None = None
+) -> list[NextAction]:
     """The organisations whose contacts' personal data should be reviewed or erased (RGPD)."""
-    return sorted((a for a in actions if a.gdpr), key=lambda a: (fold(a.organisation), a.row))
+    chosen = (
+        a
+        for a in actions
+        if a.gdpr and matches(a.volunteer, volunteer) and matches(a.library, library)
+    )
+    return sorted(chosen, key=lambda a: (fold(a.organisation), a.row))
 
 
 def grouped(items: Iterable[FollowUpItem]) -> dict[str, list[FollowUpItem]]:

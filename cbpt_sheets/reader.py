@@ -18,7 +18,7 @@ from typing import Any
 import python_calamine
 
 from . import dataset
-from .errors import UnreadableWorkbook
+from .errors import UnreadableWorkbook, os_error_fr
 from .models import RawRow, RawWorkbook, SheetData, Workbook
 from .schema import (
     DATA_SHEETS,
@@ -60,7 +60,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
-        raise UnreadableWorkbook(f"Impossible d'ouvrir « {path} » : {exc.strerror}.") from exc
+        raise UnreadableWorkbook(f"Impossible d'ouvrir « {path} » : {os_error_fr(exc)}.") from exc
     if head == _OLE_MAGIC:
         raise UnreadableWorkbook(
             f"« {path.name} » est protégé par un mot de passe ou enregistré dans l'ancien "
@@ -302,7 +302,11 @@ def read_raw(path: str | os.PathLike[str]) -> RawWorkbook:
 
     Raises UnreadableWorkbook, with a French message, when the file cannot be read.
     """
-    p = Path(path)
+    with dataset.gc_paused():
+        return _read_raw(Path(path))
+
+
+def _read_raw(p: Path) -> RawWorkbook:
     archive = _open_zip(p)
     try:
         try:

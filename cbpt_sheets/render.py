@@ -92,10 +92,21 @@ def actions_text(actions: Sequence[NextAction], today: dt.date, width: int = 100
     return "\n".join(out) + "\n"
 
 
+GDPR_TITLE = "Données personnelles à revoir (RGPD)"
+GDPR_LABEL = (
+    "Plus de contact depuis la durée de conservation : revoyez ou effacez les données "
+    "personnelles (interlocuteurs, téléphones, e-mails)"
+)
+
+
 def followup_text(
-    items: Sequence[FollowUpItem], today: dt.date, subtitle: str = "", width: int = 100
+    items: Sequence[FollowUpItem],
+    today: dt.date,
+    subtitle: str = "",
+    width: int = 100,
+    gdpr: Sequence[NextAction] = (),
 ) -> str:
-    """The follow-up list for a terminal: a section per bucket, the category before each label."""
+    """The follow-up list for a terminal: a section per bucket, then the RGPD list."""
     head = f"Liste de suivi au {d(today)}" + (f" – {subtitle}" if subtitle else "")
     out = [head]
     if not items:
@@ -108,6 +119,9 @@ def followup_text(
             text = f"[{CATEGORY_LABELS.get(item.category, item.category)}] {item.label}"
             rows.append((d(item.due), item.organisation, text + (f" ({extra})" if extra else "")))
         out += _table(rows, width)
+    if gdpr:
+        out += ["", f"{GDPR_TITLE} ({len(gdpr)})"]
+        out += _table([("", a.organisation, GDPR_LABEL) for a in gdpr], width)
     return "\n".join(out) + "\n"
 
 
@@ -171,8 +185,13 @@ def followup_csv(items: Iterable[FollowUpItem]) -> str:
 # ---------------------------------------------------------------- sheet grids
 
 
-def suivi_grid(items: Sequence[FollowUpItem], today: dt.date, subtitle: str = "") -> SheetGrid:
-    """The printable Suivi sheet: a title, then a section per bucket with a column to tick."""
+def suivi_grid(
+    items: Sequence[FollowUpItem],
+    today: dt.date,
+    subtitle: str = "",
+    gdpr: Sequence[NextAction] = (),
+) -> SheetGrid:
+    """The printable Suivi sheet: a title, a section per bucket with a column to tick, RGPD."""
     title = f"Liste de suivi au {d(today)}" + (f" – {subtitle}" if subtitle else "")
     rows: list[list[Any]] = [
         [title],
@@ -203,6 +222,24 @@ def suivi_grid(items: Sequence[FollowUpItem], today: dt.date, subtitle: str = ""
                     safe_cell(item.email or ""),
                     safe_cell(item.volunteer or ""),
                     safe_cell(item.library or ""),
+                ]
+            )
+    if gdpr:
+        rows.append([])
+        title_rows.append(len(rows))
+        rows.append([f"{GDPR_TITLE} ({len(gdpr)})"])
+        for action in gdpr:
+            rows.append(
+                [
+                    TICK,
+                    None,
+                    safe_cell(action.organisation),
+                    GDPR_LABEL,
+                    safe_cell(action.contact or ""),
+                    action.phone or "",
+                    safe_cell(action.email or ""),
+                    safe_cell(action.volunteer or ""),
+                    safe_cell(action.library or ""),
                 ]
             )
     return SheetGrid(

@@ -6,6 +6,7 @@ the declarations below, which follow ``shared/design/workbook.md`` exactly.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -421,6 +422,17 @@ _DASHES = str.maketrans({"–": "-", "—": "-", "‐": "-", "‑": "-", "’": 
 
 def fold(text: str) -> str:
     """Fold a header or list value for matching: no case, accents, edge or repeated spaces."""
+    if text.__class__ is str:  # names and labels repeat across rows: fold each once
+        return _fold_str(text)
+    return _fold_uncached(text)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _fold_str(text: str) -> str:
+    return _fold_uncached(text)
+
+
+def _fold_uncached(text: str) -> str:
     text = unicodedata.normalize("NFKD", str(text).translate(_DASHES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACES.sub(" ", text).strip().casefold()

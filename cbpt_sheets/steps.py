@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ CHANNEL_EVENT = {"phone": "Appel", "email": "Mail", "letter": "Courrier", "visit
 ACTIVE_STATUSES = ("proposed", "confirmed")
 PARTNER_RESULTS = ("collective", "individual", "deposit")
 _MIN_TIME = dt.time.min
+_PUNCT = re.compile(r"[\W_]+")  # the same folding as checks.name_key
 
 
 def d(day: dt.date | None) -> str:
@@ -95,15 +97,17 @@ def link(workbook: Workbook) -> list[History]:
     """Each organisation with its contacts and appointments (linked by Nom or ID, folded)."""
     by_name: dict[str, list[int]] = {}
     by_id: dict[str, list[int]] = {}
+    by_key: dict[str, list[int]] = {}  # punctuation ignored too, as the checks link names
     histories = [History(org) for org in workbook.organisations]
     for index, org in enumerate(workbook.organisations):
         by_name.setdefault(fold(org.name), []).append(index)
+        by_key.setdefault(_PUNCT.sub("", fold(org.name)), []).append(index)
         if org.id:
             by_id.setdefault(fold(org.id), []).append(index)
 
     def targets(name: str) -> list[int]:
         key = fold(name)
-        return by_id.get(key) or by_name.get(key) or []
+        return by_id.get(key) or by_name.get(key) or by_key.get(_PUNCT.sub("", key)) or []
 
     for contact in workbook.contacts:
         for index in targets(contact.organisation):
@@ -126,6 +130,14 @@ def freshest_person(org: Organisation, latest: Contact | None) -> str:
     if org.head:
         return who(org.head, org.head_role)
     return ""
+
+
+def freshest_name(org: Organisation, latest: Contact | None) -> str | None:
+    """The name alone of the freshest contact (the ``contact`` of a next action), no role."""
+    for name in (latest.contact if latest is not None else None, org.contact, org.head):
+        if name and name.strip():
+            return " ".join(name.split())
+    return None
 
 
 def freshest_phone(org: Organisation, timeline: Sequence[Contact]) -> str | None:
@@ -612,7 +624,7 @@ def next_action(history: History, settings: Settings, today: dt.date) -> NextAct
         reason=outcome.reason,
         volunteer=org.volunteer,
         library=org.library,
-        contact=freshest_person(org, latest) or None,
+        contact=freshest_name(org, latest),
         phone=freshest_phone(org, timeline),
         email=freshest_email(org, timeline),
         talking_points=talking_points(org, timeline) if outcome.action != "none" else [],

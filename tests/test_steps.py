@@ -388,7 +388,7 @@ def test_label_names_the_freshest_contact_and_number() -> None:
         == "Rappeler Mme Durand (cadre de santé) le 03/12/2026, mardi matin, au 01 44 49 40 00"
     )
     assert a.reason == "Appel du 28/11/2026 : Responsable absent – rappel convenu"
-    assert (a.contact, a.phone) == ("Mme Durand (cadre de santé)", "01 44 49 40 00")
+    assert (a.contact, a.phone) == ("Mme Durand", "01 44 49 40 00")  # name alone, as interfaces.md
     # Without a number obtained, the sheet's contact phone beats the switchboard.
     bare = c.model_copy(update={"phone": None, "contact": None, "role": None})
     a = one(o, [bare])
