@@ -269,7 +269,7 @@ def appointment_moment(app: Appointment) -> str:
 # ---------------------------------------------------------------- the rules
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Outcome:
     rule: int
     stage: str
@@ -277,6 +277,11 @@ class _Outcome:
     label: str
     due: dt.date | None
     reason: str
+
+
+_PARTNER = _Outcome(
+    11, "partner", "none", "Aucune action : organisation partenaire", None, "Suivi : Partenaire"
+)
 
 
 def _org_address(org: Organisation) -> str:
@@ -437,14 +442,7 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                     11, "partner", "none", "Aucune action : organisation partenaire", None, reason
                 )
         if org.tracking == "partenaire":
-            return _Outcome(
-                11,
-                "partner",
-                "none",
-                "Aucune action : organisation partenaire",
-                None,
-                "Suivi : Partenaire",
-            )
+            return _PARTNER
         if app.status == "held" and app.result == "none":
             label = f"Aucune action : rendez-vous du {d(app.date)} sans suite"
             return _Outcome(12, "closed", "none", label, None, reason)
@@ -456,14 +454,7 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             )
             return _Outcome(13, "appointment", "reschedule-appointment", label, due, reason)
     if org.tracking == "partenaire":
-        return _Outcome(
-            11,
-            "partner",
-            "none",
-            "Aucune action : organisation partenaire",
-            None,
-            "Suivi : Partenaire",
-        )
+        return _PARTNER
 
     # 14-16: nobody called yet.
     if latest is None:
