@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -95,6 +96,30 @@ def parse_day(value: str | None) -> dt.date:
         f"« {value} » n'est pas une date : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2026-12-01).",
         param_hint="--today",
     )
+
+
+BIG_FILE_BYTES = 1_000_000  # a workbook of a few thousand rows and more
+
+
+@contextlib.contextmanager
+def progress(path: Path, fmt: str = "text") -> Iterator[None]:
+    """On a terminal, say what is going on while a big workbook is read and computed.
+
+    Nothing is shown for JSON or CSV output, when stderr is piped, or for a small file.
+    """
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    show = fmt == "text" and size >= BIG_FILE_BYTES and sys.stderr.isatty()
+    if show:
+        mb = f"{size / 1_000_000:.1f}".replace(".", ",")
+        click.echo(f"Lecture et calcul de « {path.name} » ({mb} Mo)…", err=True, nl=False)
+    try:
+        yield
+    finally:
+        if show:
+            click.echo("\r\033[K", err=True, nl=False)
 
 
 def today_option(func: F) -> F:
@@ -317,7 +342,8 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
         else:
             out("Aucune correction automatique à faire.")
     else:
-        raw, report = api.load_and_check(path, day)
+        with progress(path, fmt):
+            raw, report = api.load_and_check(path, day)
     if fmt == "json":
         click.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=1))
     else:
@@ -493,8 +519,9 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
 
     day = parse_day(today)
     seen = fingerprint(path) if write else None
-    raw = read_raw(path)
-    actions = next_actions(dataset.build(raw), day)
+    with progress(path, fmt):
+        raw = read_raw(path)
+        actions = next_actions(dataset.build(raw), day)
     if write:
         cells = _computed_cells(raw, actions)
         done = write_back(path, cells, expected=seen) if cells else False
@@ -557,7 +584,8 @@ def followup_command(
         raise click.UsageError("--format xlsx demande --output FICHIER (ex. --output liste.xlsx).")
     day = parse_day(today)
     seen = fingerprint(path) if write else None
-    actions = next_actions(read_workbook(path), day)
+    with progress(path, fmt):
+        actions = next_actions(read_workbook(path), day)
     items = followup(actions, day, days, volunteer, library)
     subtitle = _filters_subtitle(days, volunteer, library)
     if write:

@@ -8,6 +8,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -213,3 +214,23 @@ def test_libreoffice_opens_the_written_workbook_and_the_csv(small: Path, tmp_pat
     assert sheet is not None
     header = [c.value for c in sheet[1]]
     assert header == ITEM_KEYS
+
+
+def test_progress_shows_only_on_a_terminal_for_big_text_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cbpt_sheets import cli as cli_module
+
+    big = tmp_path / "gros.xlsx"
+    big.write_bytes(b"x" * cli_module.BIG_FILE_BYTES)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with cli_module.progress(big, "text"):
+        pass
+    assert "Lecture et calcul de « gros.xlsx » (1,0 Mo)…" in capsys.readouterr().err
+    with cli_module.progress(big, "json"):
+        pass
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with cli_module.progress(big, "text"):
+        pass
+    assert capsys.readouterr().err == ""
