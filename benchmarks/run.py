@@ -1,0 +1,293 @@
+"""Benchmark the commands against the bare reading of the same file: wall time and peak memory.
+
+Each measured command runs in its own fresh process (whole-process cost: interpreter
+start, imports, reading, computing, writing); wall time by the clock, peak memory by
+the ru_maxrss that ``os.wait4`` returns for that one child. Several runs, medians,
+ratios to the floor (python-calamine reading every value of every sheet).
+
+Usage:
+  python benchmarks/run.py --quick            # the small scale, under a minute
+  python benchmarks/run.py                    # small and large, 3 runs each
+  python benchmarks/run.py --scales large --runs 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+TODAY = generate.TODAY.isoformat()
+
+CALAMINE = """
+import sys
+from python_calamine import CalamineWorkbook
+book = CalamineWorkbook.from_path(sys.argv[1])
+n = 0
+for name in book.sheet_names:
+    for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
+        for value in row:
+            if value != "":
+                n += 1
+print(n)
+"""
+OPENPYXL_READ = """
+import sys
+from openpyxl import load_workbook
+book = load_workbook(sys.argv[1], read_only=True, data_only=True)
+n = 0
+for ws in book.worksheets:
+    for row in ws.iter_rows(values_only=True):
+        for value in row:
+            if value is not None:
+                n += 1
+book.close()
+print(n)
+"""
+OPENPYXL_SAVE = """
+import sys
+from openpyxl import load_workbook
+book = load_workbook(sys.argv[1])
+book.save(sys.argv[2])
+"""
+
+
+def cli_prefix() -> list[str]:
+    """How to start ``cbpt-sheets`` without a shell shim (pyenv shims add their own start-up)."""
+    script = Path(sys.executable).parent / "cbpt-sheets"
+    if script.exists():
+        return [sys.executable, str(script)]
+    return [sys.executable, "-c", "import sys; from cbpt_sheets.cli import main; sys.exit(main())"]
+
+
+@dataclass(frozen=True)
+class Bench:
+    """One measured command: its argv given the workbook and a scratch folder."""
+
+    name: str
+    argv: Callable[[Path, Path], list[str]]
+    ok_codes: tuple[int, ...] = (0,)
+    fresh_copy: bool = False  # the command writes the file: give each run its own copy
+    cli_command: str | None = None  # the cbpt-sheets command it needs, n/a when absent
+
+
+def benches() -> list[Bench]:
+    """The commands of the issue, the floor first."""
+    py, cli = sys.executable, cli_prefix()
+    return [
+        Bench("calamine read (floor)", lambda f, d: [py, "-c", CALAMINE, str(f)]),
+        Bench("openpyxl read-only", lambda f, d: [py, "-c", OPENPYXL_READ, str(f)]),
+        Bench("check --format json", lambda f, d: [*cli, "check", str(f), "--today", TODAY, "--format", "json"],
+              (0, 1), cli_command="check"),
+        Bench("next --format json", lambda f, d: [*cli, "next", str(f), "--today", TODAY, "--format", "json"],
+              cli_command="next"),
+        Bench("next --write", lambda f, d: [*cli, "next", str(f), "--today", TODAY, "--write"],
+              fresh_copy=True, cli_command="next"),
+        Bench("followup --format json", lambda f, d: [*cli, "followup", str(f), "--today", TODAY, "--format", "json"],
+              cli_command="followup"),
+        Bench("openpyxl load+save", lambda f, d: [py, "-c", OPENPYXL_SAVE, str(f), str(d / "saved.xlsx")]),
+    ]  # fmt: skip
+
+
+@dataclass
+class Result:
+    """The measures of one command at one scale; ``status`` is ok, n/a or failed."""
+
+    name: str
+    walls: list[float] = field(default_factory=list)
+    peaks_mb: list[float] = field(default_factory=list)
+    status: str = "ok"
+    detail: str = ""
+
+    @property
+    def wall(self) -> float | None:
+        return statistics.median(self.walls) if self.walls and self.status == "ok" else None
+
+    @property
+    def peak(self) -> float | None:
+        return statistics.median(self.peaks_mb) if self.peaks_mb and self.status == "ok" else None
+
+
+GNU_TIME = "/usr/bin/time"
+
+
+def measure(argv: Sequence[str], cwd: Path) -> tuple[float, float, int, str]:
+    """Wall seconds, peak resident MB, exit code and stderr tail of one fresh process.
+
+    The peak comes from GNU time when installed: Linux carries a parent's peak RSS
+    over fork and exec into the child's ru_maxrss, so the measuring process must be
+    small (this one imports openpyxl). Without it, os.wait4's ru_maxrss is an upper bound.
+    """
+    use_time = os.access(GNU_TIME, os.X_OK)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+    ):
+        peak_file = Path(tmp) / "peak"
+        full = [GNU_TIME, "-f", "%M", "-o", str(peak_file), *argv] if use_time else list(argv)
+        start = time.perf_counter()
+        proc = subprocess.Popen(full, stdout=out, stderr=err, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        proc.returncode = code  # reaped by wait4: tell Popen
+        err.seek(0)
+        tail = err.read().decode("utf-8", "replace")[-400:]
+        peak_kib = float(usage.ru_maxrss)  # KiB on Linux
+        if use_time:
+            text = peak_file.read_text().strip().splitlines()
+            peak_kib = float(text[-1]) if text and text[-1].isdigit() else peak_kib
+    return wall, peak_kib / 1024, code, tail
+
+
+def available_commands(names: Sequence[str] = ("check", "next", "followup")) -> set[str]:
+    """The cbpt-sheets commands that exist right now (others are reported n/a): ``CMD --help`` exits 0."""
+    found: set[str] = set()
+    for name in names:
+        probe = subprocess.run([*cli_prefix(), name, "--help"], capture_output=True, check=False)
+        if probe.returncode == 0:
+            found.add(name)
+    return found
+
+
+def run_scale(path: Path, runs: int, progress: Callable[[str], None] = print) -> list[Result]:
+    """Measure every bench ``runs`` times on one workbook, runs interleaved across benches."""
+    commands = available_commands()
+    items = benches()
+    results = [Result(b.name) for b in items]
+    for bench, result in zip(items, results, strict=True):
+        if bench.cli_command is not None and bench.cli_command not in commands:
+            result.status, result.detail = "n/a", f"no `{bench.cli_command}` command yet"
+    with tempfile.TemporaryDirectory(prefix="cbpt-bench-") as tmp:
+        scratch = Path(tmp)
+        measure([sys.executable, "-c", CALAMINE, str(path)], scratch)  # warm the file cache
+        for run in range(runs):
+            for bench, result in zip(items, results, strict=True):
+                if result.status != "ok":
+                    continue
+                target = path
+                if bench.fresh_copy:
+                    target = scratch / f"copy-{run}.xlsx"
+                    shutil.copyfile(path, target)
+                wall, peak, code, tail = measure(bench.argv(target, scratch), scratch)
+                if code not in bench.ok_codes:
+                    result.status = "failed"
+                    result.detail = (
+                        f"exit {code}: {tail.strip().splitlines()[-1] if tail.strip() else ''}"
+                    )
+                    continue
+                result.walls.append(wall)
+                result.peaks_mb.append(peak)
+                progress(f"  run {run + 1}/{runs}  {bench.name:<24} {wall:7.2f} s {peak:7.0f} MB")
+    return results
+
+
+def _by_name(results: list[Result]) -> dict[str, Result]:
+    return {r.name: r for r in results}
+
+
+def targets(results: list[Result]) -> dict[str, bool | None]:
+    """The issue's targets: True met, False missed, None when a measure is missing."""
+    r = _by_name(results)
+    floor, saver = r["calamine read (floor)"], r["openpyxl load+save"]
+
+    def ratio_ok(name: str, limit: float) -> bool | None:
+        wall = r[name].wall if name in r else None
+        return None if wall is None or floor.wall is None else wall <= limit * floor.wall
+
+    write = r["next --write"].wall if "next --write" in r else None
+    peaks = [x.peak for x in results if x.name.split()[0] in ("check", "next", "followup")]
+    known = [p for p in peaks if p is not None]
+    return {
+        "check <= 2x floor": ratio_ok("check --format json", 2),
+        "next <= 2x floor": ratio_ok("next --format json", 2),
+        "next --write < openpyxl load+save": None if write is None or saver.wall is None else write < saver.wall,
+        "peak memory <= 3x floor": None if not known or floor.peak is None else max(known) <= 3 * floor.peak,
+    }  # fmt: skip
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def format_table(results: list[Result]) -> str:
+    """A Markdown table: median wall time and peak memory, with their ratios to the floor."""
+    floor = _by_name(results).get("calamine read (floor)")
+    floor_wall = floor.wall if floor else None
+    floor_peak = floor.peak if floor else None
+    lines = [
+        "| command | wall (s) | × floor | peak memory (MB) | × floor |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        ratio = r.wall / floor_wall if r.wall is not None and floor_wall else None
+        mem_ratio = r.peak / floor_peak if r.peak is not None and floor_peak else None
+        name = r.name if r.status == "ok" else f"{r.name} ({r.status}: {r.detail})"
+        lines.append(f"| {name} | {_fmt(r.wall, '.2f')} | {_fmt(ratio, '.1f')} | "
+                     f"{_fmt(r.peak, '.0f')} | {_fmt(mem_ratio, '.1f')} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def format_targets(results: list[Result]) -> str:
+    """One line per target: met, missed or n/a."""
+    words = {True: "met", False: "MISSED", None: "n/a"}
+    return "\n".join(f"- {name}: {words[ok]}" for name, ok in targets(results).items())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate (or reuse) the workbooks, measure, print the tables, save the raw figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="the small scale only (under a minute)"
+    )
+    parser.add_argument(
+        "--scales", default="small,large", help="comma-separated: " + ",".join(generate.SCALES)
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    scales = ["small"] if args.quick else args.scales.split(",")
+    for scale in scales:
+        if scale not in generate.SCALES:
+            parser.error(f"unknown scale {scale!r}")
+    report: dict[str, object] = {"date": dt.datetime.now().isoformat(timespec="seconds"),
+                                 "python": sys.version.split()[0], "cpus": os.cpu_count(), "scales": {}}  # fmt: skip
+    tables: list[str] = []
+    for scale in scales:
+        path, _ = generate.ensure(scale, args.seed)
+        size = generate.SCALES[scale]
+        gen = generate.generation_seconds(path)
+        title = (f"### {scale}: {size.organisations:,} organisations, {size.contacts:,} contacts, "
+                 f"{size.appointments:,} appointments ({path.stat().st_size / 1e6:.1f} MB, generated in "
+                 f"{_fmt(gen, '.1f')} s), median of {args.runs} runs").replace(",", " ")  # fmt: skip
+        print(title, file=sys.stderr, flush=True)
+        results = run_scale(path, args.runs, lambda s: print(s, file=sys.stderr, flush=True))
+        block = f"{title}\n\n{format_table(results)}\n\nTargets (they apply at the large scale):\n{format_targets(results)}\n"
+        print(block, flush=True)
+        tables.append(block)
+        report["scales"][scale] = [r.__dict__ | {"wall": r.wall, "peak": r.peak} for r in results]  # type: ignore[index]
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    (RESULTS_DIR / f"{stamp}.json").write_text(json.dumps(report, indent=1))
+    (RESULTS_DIR / f"{stamp}.md").write_text("\n".join(tables))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
