@@ -169,6 +169,10 @@ def handle_errors(func: F) -> F:
             sys.exit(130)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # output piped into `head` or a pager that quit: not an error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except Exception as exc:  # a bug, not the volunteer's fault: no traceback for them
             if os.environ.get("CBPT_DEBUG"):
                 raise
