@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import checks, writer
+from . import checks
+from .dataset import gc_paused
 from .errors import CbptError
 from .models import Fix, RawWorkbook, Report
 from .reader import read_raw
+
+if TYPE_CHECKING:  # the writer (openpyxl) is imported only when a file is written
+    from . import writer
 
 
 def load_and_check(
@@ -18,7 +22,8 @@ def load_and_check(
 ) -> tuple[RawWorkbook, Report]:
     """Read a workbook and check it; the raw workbook is returned for summaries and fixes."""
     raw = read_raw(path)
-    return raw, checks.check_raw(raw, today or dt.date.today())
+    with gc_paused():  # the checks make many small acyclic objects
+        return raw, checks.check_raw(raw, today or dt.date.today())
 
 
 def check_file(path: str | os.PathLike[str], today: dt.date | None = None) -> Report:
@@ -45,6 +50,8 @@ def apply_fixes(
     force: bool = False,
 ) -> None:
     """Write the fixes into the file through the safe writer (lock check, backup, atomic replace)."""
+    from . import writer
+
     cells: dict[str, dict[str, Any]] = {}
     for fix in fixes:
         cells.setdefault(fix.sheet, {})[fix.cell] = fix.new
@@ -56,6 +63,8 @@ def fix_file(
     path: str | os.PathLike[str], today: dt.date | None = None, force: bool = False
 ) -> tuple[list[Fix], RawWorkbook, Report]:
     """Apply the safe fixes to a file, then check it again: (fixes applied, raw, new report)."""
+    from . import writer
+
     day = today or dt.date.today()
     before = writer.fingerprint(path) if Path(path).is_file() else None
     raw = read_raw(path)

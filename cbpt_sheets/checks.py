@@ -7,15 +7,13 @@ cell content, and nothing imports openpyxl or click.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
-
-from email_validator import EmailNotValidError, validate_email
-from rapidfuzz import fuzz, process
 
 from . import values as v
 from .dataset import settings as read_settings
@@ -100,9 +98,32 @@ def _phone(value: Any) -> str | None:
     return v.format_phone(number) if number is not None else None
 
 
+# A plain ASCII address that email_validator always accepts: dot-atom local part of
+# common characters, hostname labels without "--" (no IDNA), a letters-only TLD that is
+# not special-use, within the RFC lengths. Anything else goes to email_validator
+# (tests/test_email_fastpath.py compares both on tricky addresses).
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9_+\-]+(?:\.[A-Za-z0-9_+\-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63})"
+)
+_SPECIAL_TLDS = frozenset(("arpa", "invalid", "local", "localhost", "onion", "test"))
+
+
+def _plain_email(address: str) -> bool:
+    """True when ``address`` is a plain ASCII address that email_validator accepts as is."""
+    m = _PLAIN_EMAIL.fullmatch(address)
+    if m is None or len(address) > 254 or "--" in address[address.index("@") :]:
+        return False
+    return address.index("@") <= 64 and m[1].lower() not in _SPECIAL_TLDS
+
+
 @lru_cache(maxsize=65_536)
 def _email_ok(address: str) -> bool:
     """True for a syntactically valid e-mail address (no network look-up)."""
+    if _plain_email(address):
+        return True
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(address, check_deliverability=False)
     except EmailNotValidError:
@@ -110,6 +131,7 @@ def _email_ok(address: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=262_144)
 def name_key(name: str) -> str:
     """An organisation name folded for comparison: no case, accents, spaces, punctuation."""
     return _PUNCT.sub("", _fold(name))
@@ -132,8 +154,51 @@ def closest(
         starts = [i for i, key in enumerate(keys) if key.startswith(wanted)]
         if starts:
             return options[min(starts, key=lambda i: len(keys[i]))]
+    from rapidfuzz import fuzz, process
+
     hit = process.extractOne(wanted, keys, scorer=fuzz.WRatio, score_cutoff=cutoff)
     return options[hit[2]] if hit is not None else None
+
+
+class _NameMatcher:
+    """``closest(value, names, folded=...)`` for many values against one long list of names.
+
+    Same answers, faster: the prefix search bisects the sorted folded names, and each
+    distinct value is matched once.
+    """
+
+    def __init__(self, names: list[str], folded: list[str]) -> None:
+        self.names = names
+        self.folded = folded
+        self.order = sorted((key, i) for i, key in enumerate(folded))
+        self.keys = [key for key, _ in self.order]
+        self.memo: dict[str, str | None] = {}
+
+    def __call__(self, value: str) -> str | None:
+        if value in self.memo:
+            return self.memo[value]
+        hint = self._match(value)
+        self.memo[value] = hint
+        return hint
+
+    def _match(self, value: str) -> str | None:
+        if not self.names:
+            return None
+        wanted = _fold(value)
+        if len(wanted) >= 3:
+            best: tuple[int, int] | None = None
+            at = bisect.bisect_left(self.keys, wanted)
+            while at < len(self.keys) and self.keys[at].startswith(wanted):
+                candidate = (len(self.keys[at]), self.order[at][1])
+                if best is None or candidate < best:
+                    best = candidate
+                at += 1
+            if best is not None:
+                return self.names[best[1]]
+        from rapidfuzz import fuzz, process
+
+        hit = process.extractOne(wanted, self.folded, scorer=fuzz.WRatio, score_cutoff=60)
+        return self.names[hit[2]] if hit is not None else None
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -160,7 +225,7 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 
 @dataclass
 class _Item:
-    order: tuple[int, int, int, int]
+    order: tuple[int, int, int, int, int]
     finding: Finding
     fix: Any = _NO_FIX
 
@@ -173,6 +238,7 @@ class _Run:
     today: dt.date
     items: list[_Item] = field(default_factory=list)
     seq: int = 0
+    phase: int = 0  # the rank of the running pass: same-cell findings sort in pass order
 
     def add(
         self,
@@ -206,6 +272,7 @@ class _Run:
             _SHEET_ORDER.get(skey, 99),
             row if row is not None else 0,
             index if index is not None else -1,
+            self.phase,
             self.seq,
         )
         finding = Finding(
@@ -501,48 +568,142 @@ def _check_cell(run: _Run, sheet: SheetData, column: Column, row: RawRow, value:
         )
 
 
+class _Recorder:
+    """Stands in for a ``_Run`` while one cell is checked: records the findings it adds.
+
+    A cell's verdict depends only on its column and value (never on its row), so the
+    recorded calls are replayed, with the row, for every other cell of the column
+    holding the same value: each distinct value is parsed and checked once.
+    """
+
+    __slots__ = ("calls", "raw", "today", "value")
+
+    def __init__(self, run: _Run, value: Any) -> None:
+        self.raw = run.raw
+        self.today = run.today
+        self.value = value
+        self.calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.pop("row", None)
+        if "value" in kwargs and kwargs["value"] is self.value:
+            kwargs["value"] = _CELL  # replayed with the cell's own value
+        self.calls.append((args, kwargs))
+
+
+_Verdict = tuple[tuple[tuple[Any, ...], dict[str, Any]], ...]
+
+
+def _verdict(run: _Run, sheet: SheetData, column: Column, value: Any) -> _Verdict:
+    """The findings ``_check_cell`` adds for this value in this column, row left out."""
+    recorder = _Recorder(run, value)
+    _check_cell(recorder, sheet, column, _NO_ROW, value)  # type: ignore[arg-type]
+    return tuple(recorder.calls)
+
+
+_NO_ROW = RawRow(0, {}, {})
+_CELL = object()
+
+
+def _computed_keys(spec: Sheet) -> frozenset[str]:
+    return frozenset(c.key for c in spec.columns if c.computed)
+
+
+def _rows_with_data(spec: Sheet, sheet: SheetData) -> list[RawRow]:
+    """The rows holding something outside the computed columns (``_has_data``), in order."""
+    computed = _computed_keys(spec)
+    blank = v.is_blank
+    out: list[RawRow] = []
+    for row in sheet.rows:
+        if row.errors and any(k not in computed for k in row.errors):
+            out.append(row)
+            continue
+        for k, val in row.values.items():
+            if val is not None and k not in computed and not blank(val):
+                out.append(row)
+                break
+    return out
+
+
 def _check_cells(run: _Run) -> None:
     for spec in DATA_SHEETS:
         sheet = run.raw.sheets.get(spec.key)
         if sheet is None:
             continue
         columns = [c for c in spec.columns if not c.computed and c.key in sheet.columns]
-        for row in sheet.rows:
-            if not _has_data(spec, row):
-                continue
-            for column in columns:
-                if column.key in row.errors:
-                    literal = row.errors[column.key]
+        # per column: key, required, checked (not plain text), verdicts of text values,
+        # verdicts of other values by (type, value) (1, 1.0 and True are different cells)
+        # (optional text columns have nothing to check but Excel errors)
+        plan: list[tuple[str, bool, bool, dict[Any, _Verdict], dict[Any, _Verdict], Column]]
+        plan = [
+            (c.key, c.required, c.type is not ColType.TEXT, {}, {}, c)
+            for c in columns
+            if c.required or c.type is not ColType.TEXT
+        ]
+        blank = v.is_blank
+        add = run.add
+        str_ = str
+        for row in _rows_with_data(spec, sheet):
+            errors = row.errors
+            values = row.values
+            for column in columns if errors else ():
+                ckey = column.key
+                if ckey in errors:
+                    literal = errors[ckey]
                     run.add(
                         "formula-error",
                         "error",
                         sheet,
                         f"La cellule affiche l'erreur Excel {literal} : sa formule ne donne "
                         "pas de valeur. Corrigez la formule ou remplacez-la par la valeur.",
-                        key=column.key,
+                        key=ckey,
                         row=row.row,
                         value=literal,
                     )
+            for ckey, required, checked, by_text, by_value, column in plan:
+                if errors and ckey in errors:
                     continue
-                value = row.values.get(column.key)
-                if v.is_blank(value):
-                    if column.required:
-                        header = sheet.headers[sheet.columns[column.key]]
+                value = values.get(ckey)
+                if value.__class__ is str_:
+                    empty = not value or value.isspace()
+                else:
+                    empty = value is None or blank(value)
+                if empty:
+                    if required:
+                        header = sheet.headers[sheet.columns[ckey]]
                         run.add(
                             "required",
                             "error",
                             sheet,
                             f"« {header} » est obligatoire et cette ligne le laisse vide. "
                             "Complétez la cellule, ou supprimez la ligne si elle est de trop.",
-                            key=column.key,
+                            key=ckey,
                             row=row.row,
                         )
                     continue
-                if column.type is not ColType.TEXT:
-                    _check_cell(run, sheet, column, row, value)
+                if not checked:
+                    continue
+                if value.__class__ is str_:
+                    verdict = by_text.get(value)
+                    if verdict is None:
+                        verdict = by_text[value] = _verdict(run, sheet, column, value)
+                else:
+                    memo = (value.__class__, value)
+                    try:
+                        verdict = by_value.get(memo)
+                    except TypeError:  # an unhashable value: checked on its own
+                        verdict = _verdict(run, sheet, column, value)
+                    else:
+                        if verdict is None:
+                            verdict = by_value[memo] = _verdict(run, sheet, column, value)
+                for args, kwargs in verdict:
+                    if kwargs.get("value") is _CELL:
+                        add(*args, row=row.row, **{**kwargs, "value": value})
+                    else:
+                        add(*args, row=row.row, **kwargs)
             if spec.key == "calls":
-                date = v.parse_date(row.values.get("date"))
-                if date is not None and date > run.today and "date" not in row.errors:
+                date = v.parse_date(values.get("date"))
+                if date is not None and date > run.today and "date" not in errors:
                     run.add(
                         "future-date",
                         "error",
@@ -552,13 +713,13 @@ def _check_cells(run: _Run) -> None:
                         "un rappel prévu va dans « Rappeler le ».",
                         key="date",
                         row=row.row,
-                        value=row.values.get("date"),
+                        value=values.get("date"),
                     )
 
 
 def _has_data(spec: Sheet, row: RawRow) -> bool:
     """True when a row holds something outside the computed columns."""
-    computed = {c.key for c in spec.columns if c.computed}
+    computed = _computed_keys(spec)
     if any(k not in computed for k in row.errors):
         return True
     return any(not v.is_blank(val) for k, val in row.values.items() if k not in computed)
@@ -600,7 +761,7 @@ def _check_organisations(run: _Run) -> dict[str, _Org]:
     index: dict[str, _Org] = {}
     if sheet is None or "name" not in sheet.columns:
         return index
-    rows = [r for r in sheet.rows if _has_data(DATA_SHEETS[0], r)]
+    rows = _rows_with_data(DATA_SHEETS[0], sheet)
     seen_ids: dict[str, RawRow] = {}
     seen_names: dict[str, RawRow] = {}
     seen_phones: dict[str, tuple[RawRow, str]] = {}
@@ -671,10 +832,10 @@ def _possible_duplicates(
             seen = seen_emails
             what = "l'adresse e-mail"
         else:
-            number = v.parse_phone(value)
-            if number is None:
+            formatted = _phone(value)  # format_phone(parse_phone(value)), remembered
+            if formatted is None:
                 continue
-            norm = v.format_phone(number)
+            norm = formatted
             seen = seen_phones
             what = "le numéro"
         if norm in mine:
@@ -704,11 +865,11 @@ def _find_org(index: dict[str, _Org], name: str) -> _Org | None:
     return index.get(name_key(name) or fold(name)) or index.get("id:" + fold(name))
 
 
-def _link(run: _Run, index: dict[str, _Org], names: list[str]) -> None:
-    """Attach contacts and appointments to their organisation; report unknown names."""
+def _link(run: _Run, index: dict[str, _Org]) -> list[tuple[SheetData, RawRow, str]]:
+    """Attach contacts and appointments to their organisation; return the unknown names' rows."""
     org_sheet = run.raw.sheets.get("organisations")
     can_link = org_sheet is not None and "name" in org_sheet.columns
-    folded_names = [_fold(n) for n in names]
+    unknown: list[tuple[SheetData, RawRow, str]] = []
     for key, attr in (("calls", "contacts"), ("appointments", "appointments")):
         sheet = run.raw.sheets.get(key)
         if sheet is None or "organisation" not in sheet.columns:
@@ -721,22 +882,31 @@ def _link(run: _Run, index: dict[str, _Org], names: list[str]) -> None:
             if org is not None:
                 getattr(org, attr).append(row)
                 continue
-            if not can_link:
-                continue
-            hint = closest(name, names, folded=folded_names)
-            tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
-            run.add(
-                "unknown-organisation",
-                "error",
-                sheet,
-                f"« {name} » ne correspond à aucune organisation de la feuille "
-                f"« {org_sheet.name if org_sheet else 'Organisations'} ».{tail} Écrivez le "
-                "Nom exactement comme dans Organisations, ou ajoutez-y l'organisation.",
-                key="organisation",
-                row=row.row,
-                value=row.values.get("organisation"),
-                suggestion=hint,
-            )
+            if can_link:
+                unknown.append((sheet, row, name))
+    return unknown
+
+
+def _report_unknown(
+    run: _Run, unknown: list[tuple[SheetData, RawRow, str]], match: _NameMatcher
+) -> None:
+    """One finding per row naming no organisation, with the closest Nom as a hint."""
+    org_sheet = run.raw.sheets.get("organisations")
+    for sheet, row, name in unknown:
+        hint = match(name)
+        tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
+        run.add(
+            "unknown-organisation",
+            "error",
+            sheet,
+            f"« {name} » ne correspond à aucune organisation de la feuille "
+            f"« {org_sheet.name if org_sheet else 'Organisations'} ».{tail} Écrivez le "
+            "Nom exactement comme dans Organisations, ou ajoutez-y l'organisation.",
+            key="organisation",
+            row=row.row,
+            value=row.values.get("organisation"),
+            suggestion=hint,
+        )
 
 
 def _check_calls(run: _Run, orgs: list[_Org]) -> None:
@@ -748,9 +918,7 @@ def _check_calls(run: _Run, orgs: list[_Org]) -> None:
         for row in owner.contacts:
             org_of[row.row] = owner
     apps_sheet = run.raw.sheets.get("appointments")
-    for row in sheet.rows:
-        if not _has_data(DATA_SHEETS[1], row):
-            continue
+    for row in _rows_with_data(DATA_SHEETS[1], sheet):
         org = org_of.get(row.row)
         date = _date_of(row, "date")
         callback = _date_of(row, "callback_date")
@@ -852,9 +1020,7 @@ def _check_appointments(run: _Run) -> None:
     sheet = run.raw.sheets.get("appointments")
     if sheet is None:
         return
-    for row in sheet.rows:
-        if not _has_data(DATA_SHEETS[2], row):
-            continue
+    for row in _rows_with_data(DATA_SHEETS[2], sheet):
         status = _code("Statut", row.values.get("status")) if _filled(row, "status") else "proposed"
         if status is None:
             continue  # not-in-list already says it
@@ -895,20 +1061,30 @@ def _check_per_organisation(run: _Run, orgs: list[_Org]) -> None:
     settings = read_settings(run.raw)
     cutoff = add_months(run.today, -settings.retention_months)
     for org in orgs:
-        contacts = sorted(org.contacts, key=_order)
+        # each contact's date and outcome, read once: (order, date, opted out)
+        seen = {
+            id(c): (
+                ((d or dt.date.min), c.row),
+                d,
+                _code("Resultat", c.values.get("outcome")) == "opt-out",
+            )
+            for c in org.contacts
+            for d in (_date_of(c, "date"),)
+        }
+        contacts = sorted(org.contacts, key=lambda c: seen[id(c)][0])
         # contacted-after-opt-out
-        opt_outs = [c for c in contacts if _code("Resultat", c.values.get("outcome")) == "opt-out"]
+        opt_outs = [c for c in contacts if seen[id(c)][2]]
         if calls is not None:
             if org.tracking == "opposition":
-                start = _order(opt_outs[-1]) if opt_outs else None
+                start = seen[id(opt_outs[-1])][0] if opt_outs else None
             else:
-                start = _order(opt_outs[0]) if opt_outs else None
+                start = seen[id(opt_outs[0])][0] if opt_outs else None
             for contact in contacts:
                 if org.tracking != "opposition" and start is None:
                     break
-                if start is not None and _order(contact) <= start:
+                if start is not None and seen[id(contact)][0] <= start:
                     continue
-                if _code("Resultat", contact.values.get("outcome")) == "opt-out":
+                if seen[id(contact)][2]:
                     continue
                 if opt_outs and start is not None:
                     why = (
@@ -955,7 +1131,7 @@ def _check_per_organisation(run: _Run, orgs: list[_Org]) -> None:
                     row=org.row.row,
                 )
         # retention-expired
-        dates = [d for c in contacts if (d := _date_of(c, "date")) is not None]
+        dates = [d for c in contacts if (d := seen[id(c)][1]) is not None]
         if dates and max(dates) < cutoff:
             personal_org = [k for k in PERSONAL_ORG_KEYS if _filled(org.row, k)]
             personal_calls = any(_filled(c, k) for c in contacts for k in PERSONAL_CALL_KEYS)
@@ -978,25 +1154,31 @@ def _check_per_organisation(run: _Run, orgs: list[_Org]) -> None:
                 )
 
 
-def _check_across(run: _Run) -> None:
+def _run(raw: RawWorkbook, today: dt.date) -> _Run:
+    """Every pass over the workbook, each with its rank (``phase``).
+
+    Findings of one cell sort by rank, so the passes may run in any order.
+    """
+    run = _Run(raw, today)
+    run.phase = 0
+    _check_structure(run)
+    run.phase = 2
     index = _check_organisations(run)
     orgs = list({id(o): o for o in index.values()}.values())
     names = [o.name for o in orgs]
-    _link(run, index, names)
-    _check_calls(run, orgs)
-    _check_appointments(run)
-    if "organisations" in run.raw.sheets:
-        _check_per_organisation(run, orgs)
-
-
-# ---------------------------------------------------------------- public API
-
-
-def _run(raw: RawWorkbook, today: dt.date) -> _Run:
-    run = _Run(raw, today)
-    _check_structure(run)
+    unknown = _link(run, index)  # rank 3, reported last
+    match = _NameMatcher(names, [_fold(n) for n in names])
+    run.phase = 1
     _check_cells(run)
-    _check_across(run)
+    run.phase = 4
+    _check_calls(run, orgs)
+    run.phase = 5
+    _check_appointments(run)
+    run.phase = 6
+    if "organisations" in raw.sheets:
+        _check_per_organisation(run, orgs)
+    run.phase = 3
+    _report_unknown(run, unknown, match)
     return run
 
 

@@ -8,10 +8,12 @@ covered by a scan of the sheet XML for ``t="e"`` cells.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import os
 import re
 import zipfile
 import zlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +52,11 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def _open_zip(path: Path) -> zipfile.ZipFile:
-    """Open the file as a zip after the checks that make an untrusted file safe to read."""
+def _open_zip(path: Path, flagged: set[str] | None = None) -> zipfile.ZipFile:
+    """Open the file as a zip after the checks that make an untrusted file safe to read.
+
+    ``flagged`` receives the parts that may hold Excel error cells (``t="e"``).
+    """
     if not path.exists():
         raise UnreadableWorkbook(f"Le fichier « {path} » n'existe pas.")
     if path.is_dir():
@@ -91,23 +96,29 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
             f"« {path.name} » n'est pas un classeur Excel : la partie xl/workbook.xml manque."
         )
     try:
-        _inspect_parts(archive, path.name)
+        found = _inspect_parts(archive, path.name)
     except BaseException:
         archive.close()
         raise
+    if flagged is not None:
+        flagged.update(found)
     return archive
 
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
+_ERROR_MARKER = b't="e"'
 
 
-def _inspect_parts(archive: zipfile.ZipFile, name: str) -> None:
+def _inspect_parts(archive: zipfile.ZipFile, name: str) -> set[str]:
     """Unpack every XML part once, as a stream: refuse DTDs (XML bombs), oversize and damage.
 
     Declared sizes can lie; this counts the bytes really unpacked and lets zipfile
     check each part's CRC, before any XML parser (calamine, openpyxl) sees the file.
+    Returns the parts where an Excel error cell (``t="e"``) may be, so that only
+    those are read again for them.
     """
+    flagged: set[str] = set()
     total = 0
     for info in archive.infolist():
         if not info.filename.lower().endswith(_XML_SUFFIXES):
@@ -123,6 +134,8 @@ def _inspect_parts(archive: zipfile.ZipFile, name: str) -> None:
                             "est refusé par prudence (fichier piégé ou corrompu)."
                         )
                     window = tail + chunk
+                    if _ERROR_MARKER in window:
+                        flagged.add(info.filename)
                     if any(marker in window for marker in _DTD_MARKERS):
                         raise UnreadableWorkbook(
                             f"« {name} » contient des définitions XML (DOCTYPE, ENTITY) qu'un "
@@ -143,6 +156,7 @@ def _inspect_parts(archive: zipfile.ZipFile, name: str) -> None:
                 "décompresse pas correctement. Ouvrez-le dans Excel pour le réparer, ou "
                 "repartez de la dernière copie."
             ) from exc
+    return flagged
 
 
 def _convert(value: Any) -> Any:
@@ -158,9 +172,16 @@ def _convert(value: Any) -> Any:
     return value
 
 
-def _error_cells(archive: zipfile.ZipFile, part: str | None) -> dict[tuple[int, int], str]:
-    """(row, col index) -> Excel error literal, for the cells calamine reads as empty."""
+def _error_cells(
+    archive: zipfile.ZipFile, part: str | None, flagged: set[str] | None = None
+) -> dict[tuple[int, int], str]:
+    """(row, col index) -> Excel error literal, for the cells calamine reads as empty.
+
+    ``flagged``: the parts the inspection saw ``t="e"`` in (None: read the part to know).
+    """
     if part is None or part not in archive.namelist():
+        return {}
+    if flagged is not None and part not in flagged:
         return {}
     data = archive.read(part)
     if b't="e"' not in data:
@@ -207,25 +228,32 @@ def _read_data_sheet(
     for (r, c), lit in errors.items():
         error_by_row.setdefault(r, {})[c] = lit
     width = len(headers)
+    keys = [col_key for col_key, _ in known]
+    indexes = [index for _, index in known]
+    pick = _picker(indexes)
+    reach = max(indexes) + 1 if indexes else 0
+    n_known = len(keys)
+    str_ = str
+    convert = _convert_cell
+    append = sheet.rows.append
     for i in range(start + 1, len(rows)):
         cells = rows[i]
         excel_row = i + 1
         row_errors = error_by_row.get(excel_row)
-        values: dict[str, Any] = {}
-        blank = True
-        n_cells = len(cells)
-        for col_key, index in known:
-            value = cells[index] if index < n_cells else None
-            if value.__class__ is str:  # most cells: skip _convert; blank text is None
-                if not value or value.isspace():
-                    value = None
-            elif value is not None:
-                value = _convert(value)
-                if isinstance(value, str) and not value.strip():
-                    value = None
-            values[col_key] = value
-            if value is not None:
-                blank = False
+        if len(cells) >= reach:
+            picked = pick(cells)
+        else:
+            n_cells = len(cells)
+            picked = [cells[index] if index < n_cells else None for index in indexes]
+        # most cells are text: blank text is None, other values go through _convert
+        cleaned = [
+            (None if not x or x.isspace() else x)
+            if x.__class__ is str_
+            else (x if x.__class__ in _AS_IS or x is None else convert(x))
+            for x in picked
+        ]
+        values = dict(zip(keys, cleaned, strict=True))
+        blank = cleaned.count(None) == n_known
         errs: dict[str, str] = {}
         if row_errors:
             for col_key, index in known:
@@ -238,8 +266,29 @@ def _read_data_sheet(
                 continue
             if not row_errors:
                 continue
-        sheet.rows.append(RawRow(excel_row, values, errs))
+        append(RawRow(excel_row, values, errs))
     return sheet
+
+
+_AS_IS = frozenset((dt.date, dt.datetime, dt.time, int, bool))  # what _convert keeps as is
+
+
+def _picker(indexes: list[int]) -> Callable[[list[Any]], Sequence[Any]]:
+    """A function taking the cells at ``indexes`` out of a row, as a sequence."""
+    if not indexes:
+        return lambda cells: ()
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda cells: (cells[only],)
+    return operator.itemgetter(*indexes)
+
+
+def _convert_cell(value: Any) -> Any:
+    """``_convert`` for a cell that is neither text nor empty; blank text still None."""
+    value = _convert(value)
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
 
 
 def _read_settings(raw: RawWorkbook, rows: list[list[Any]]) -> None:
@@ -307,7 +356,8 @@ def read_raw(path: str | os.PathLike[str]) -> RawWorkbook:
 
 
 def _read_raw(p: Path) -> RawWorkbook:
-    archive = _open_zip(p)
+    flagged: set[str] = set()
+    archive = _open_zip(p, flagged)
     try:
         try:
             parts = sheet_parts(archive)
@@ -352,7 +402,7 @@ def _read_raw(p: Path) -> RawWorkbook:
             if key == "settings":
                 _read_settings(raw, rows)
                 continue
-            errors = _error_cells(archive, parts.get(name))
+            errors = _error_cells(archive, parts.get(name), flagged)
             raw.sheets[key] = _read_data_sheet(key, name, rows, errors)
         raw.lang = "en" if langs["en"] > langs["fr"] else "fr"
         book.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .calendar import add_months, add_working_days, subtract_working_days
 from .models import Appointment, Contact, NextAction, Organisation, Settings, Workbook
@@ -77,20 +78,47 @@ class History:
     contacts: list[Contact] = field(default_factory=list)  # every linked contact
     appointments: list[Appointment] = field(default_factory=list)
 
+    _memo: dict[str, tuple[tuple[int, int, int, int], list[Any]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def _remembered(self, name: str, make: Callable[[], list[Any]]) -> list[Any]:
+        """A sorted view computed once while the lists are unchanged (a copy each time)."""
+        stamp = (
+            id(self.contacts),
+            len(self.contacts),
+            id(self.appointments),
+            len(self.appointments),
+        )
+        hit = self._memo.get(name)
+        if hit is None or hit[0] != stamp:
+            hit = self._memo[name] = (stamp, make())
+        return list(hit[1])
+
     @property
     def dated(self) -> list[Contact]:
         """Contacts with a readable date, oldest first (the others are left to the checks)."""
-        return sorted((c for c in self.contacts if c.date is not None), key=contact_key)
+        return self._remembered(
+            "dated",
+            lambda: sorted((c for c in self.contacts if c.date is not None), key=contact_key),
+        )
 
     @property
     def timeline(self) -> list[Contact]:
         """Dated contacts with a known outcome, oldest first: the history the rules read."""
-        return [c for c in self.dated if c.outcome is not None]
+        return self._remembered(
+            "timeline", lambda: [c for c in self.dated if c.outcome is not None]
+        )
 
     @property
     def dated_appointments(self) -> list[Appointment]:
         """Appointments with a readable date, oldest first."""
-        return sorted((a for a in self.appointments if a.date is not None), key=appointment_key)
+        return self._remembered(
+            "dated_appointments",
+            lambda: sorted(
+                (a for a in self.appointments if a.date is not None), key=appointment_key
+            ),
+        )
 
 
 def link(workbook: Workbook) -> list[History]:
@@ -105,9 +133,16 @@ def link(workbook: Workbook) -> list[History]:
         if org.id:
             by_id.setdefault(fold(org.id), []).append(index)
 
+    found: dict[str, list[int]] = {}  # the same names come back on many rows
+
     def targets(name: str) -> list[int]:
-        key = fold(name)
-        return by_id.get(key) or by_name.get(key) or by_key.get(_PUNCT.sub("", key)) or []
+        hit = found.get(name)
+        if hit is None:
+            key = fold(name)
+            hit = found[name] = (
+                by_id.get(key) or by_name.get(key) or by_key.get(_PUNCT.sub("", key)) or []
+            )
+        return hit
 
     for contact in workbook.contacts:
         for index in targets(contact.organisation):

@@ -7,7 +7,9 @@ what a cell means.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
@@ -144,6 +146,43 @@ def parse_int(value: CellValue) -> int | None:
 _FRENCH_NATIONAL = re.compile(r"^0([1-9])[ .\-]?(\d\d)[ .\-]?(\d\d)[ .\-]?(\d\d)[ .\-]?(\d\d)$")
 
 
+@functools.cache
+def _french_validity() -> Callable[[str], bool] | None:
+    """``is_valid_number`` for a nine-digit French national number, as two regex matches.
+
+    phonenumbers calls a French number valid when it fits the general pattern of FR
+    and the pattern of at least one number type (fixed line, mobile, toll free...);
+    both patterns are built here from phonenumbers' own metadata. None (use
+    phonenumbers itself) when +33 is not FR alone. Compared with is_valid_number on
+    every five-digit prefix in tests/test_phone_fastpath.py.
+    """
+    if tuple(phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(33, ())) != ("FR",):
+        return None
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("FR")
+    if meta is None:
+        return None
+
+    def pattern(desc: Any) -> str | None:
+        """The desc's pattern when it can match nine digits (the length test of phonenumbers)."""
+        if desc is None or not desc.national_number_pattern:
+            return None
+        if desc.possible_length and 9 not in desc.possible_length:
+            return None
+        return str(desc.national_number_pattern)
+
+    general = pattern(meta.general_desc)
+    kinds = [
+        meta.premium_rate, meta.toll_free, meta.shared_cost, meta.voip, meta.personal_number,
+        meta.pager, meta.uan, meta.voicemail, meta.fixed_line, meta.mobile,
+    ]  # fmt: skip
+    typed = [p for p in map(pattern, kinds) if p is not None]
+    if general is None or not typed:
+        return lambda nsn: False
+    whole = re.compile(f"(?:{general})")
+    any_kind = re.compile("|".join(f"(?:{p})" for p in typed))
+    return lambda nsn: whole.fullmatch(nsn) is not None and any_kind.fullmatch(nsn) is not None
+
+
 def parse_phone(value: CellValue) -> phonenumbers.PhoneNumber | None:
     """A valid French phone number (``+33``, ``0033``, dots, spaces, dashes accepted), or None."""
     raw = text(value)
@@ -152,7 +191,11 @@ def parse_phone(value: CellValue) -> phonenumbers.PhoneNumber | None:
     if isinstance(value, (int, float)) and len(raw) == 9:
         raw = "0" + raw  # a number typed as a number lost its leading zero
     if m := _FRENCH_NATIONAL.match(raw):
-        number = phonenumbers.PhoneNumber(country_code=33, national_number=int("".join(m.groups())))
+        nsn = "".join(m.groups())
+        number = phonenumbers.PhoneNumber(country_code=33, national_number=int(nsn))
+        valid = _french_validity()
+        if valid is not None:
+            return number if valid(nsn) else None
         return number if phonenumbers.is_valid_number(number) else None
     if raw.startswith("00"):
         raw = "+" + raw[2:]

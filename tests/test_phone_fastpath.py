@@ -1,0 +1,27 @@
+"""The French-number fast path of the phone check agrees with phonenumbers.is_valid_number."""
+
+from __future__ import annotations
+
+import random
+
+import phonenumbers
+
+from cbpt_sheets import values
+
+
+def test_french_validity_matches_phonenumbers_on_every_five_digit_prefix() -> None:
+    valid = values._french_validity()
+    assert valid is not None
+    rng = random.Random(7)
+    for prefix in range(10_000, 100_000):
+        nsn = f"{prefix}{rng.randrange(10_000):04d}"
+        number = phonenumbers.PhoneNumber(country_code=33, national_number=int(nsn))
+        assert valid(nsn) == phonenumbers.is_valid_number(number), nsn
+
+
+def test_parse_phone_still_refuses_and_accepts() -> None:
+    assert values.phone("01 45 30 10 10") == "01 45 30 10 10"
+    assert values.phone("06.12.34.56.78") == "06 12 34 56 78"
+    assert values.parse_phone("09 99 99 99 99") is not None
+    assert values.parse_phone("08 00 00 00 00") is not None  # toll free
+    assert values.parse_phone("08 70 00 00 00") is None  # no such type in FR
