@@ -236,6 +236,27 @@ def new_command(path: Path, lang: str, example: bool, force: bool) -> None:
     click.echo(f"Classeur créé : {created}")
 
 
+def load_raw(path: Path) -> Any:
+    """Read a workbook for next, followup and brief: it must have an Organisations sheet."""
+    from .reader import read_raw
+
+    raw = read_raw(path)
+    if "organisations" not in raw.sheets:
+        raise CbptError(
+            f"« {path.name} » n'est pas un classeur de suivi CBPT : la feuille « Organisations » "
+            "est absente. Créez un classeur avec « cbpt-sheets new », ou vérifiez celui-ci avec "
+            "« cbpt-sheets check »."
+        )
+    return raw
+
+
+def load_workbook(path: Path) -> Any:
+    """The typed workbook of ``load_raw``."""
+    from .dataset import build
+
+    return build(load_raw(path))
+
+
 def read_summary(path: Path) -> str:
     """One line per data sheet: what was read."""
     from .reader import read_raw
@@ -516,7 +537,6 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
       cbpt-sheets next suivi.xlsx --format json --today 2026-12-01
     """
     from . import dataset
-    from .reader import read_raw
     from .render import actions_text, next_json
     from .steps import next_actions
 
@@ -525,7 +545,7 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
         from .writer import fingerprint  # openpyxl and the writer only when writing
     seen = fingerprint(path) if write else None
     with progress(path, fmt), dataset.gc_paused():  # many small acyclic objects
-        raw = read_raw(path)
+        raw = load_raw(path)
         workbook = dataset.build(raw)
         if not write:
             del raw  # only --write needs the raw rows: free them before computing
@@ -584,7 +604,6 @@ def followup_command(
     import json
 
     from .followup import followup, gdpr_list
-    from .reader import read_workbook
     from .render import followup_csv, followup_json, followup_text, suivi_grid
     from .steps import next_actions
     from .writer import fingerprint
@@ -594,7 +613,7 @@ def followup_command(
     day = parse_day(today)
     seen = fingerprint(path) if write else None
     with progress(path, fmt):
-        actions = next_actions(read_workbook(path), day)
+        actions = next_actions(load_workbook(path), day)
     items = followup(actions, day, days, volunteer, library)
     subtitle = _filters_subtitle(days, volunteer, library)
     if write:
@@ -658,13 +677,12 @@ def brief_command(path: Path, organisation: str, today: str | None, write: bool)
       cbpt-sheets brief suivi.xlsx ORG-0003 --write
     """
     from .brief import brief
-    from .reader import read_workbook
     from .render import brief_text, fiche_grid
     from .writer import fingerprint
 
     day = parse_day(today)
     seen = fingerprint(path) if write else None
-    result = brief(read_workbook(path), organisation, day)
+    result = brief(load_workbook(path), organisation, day)
     click.echo(brief_text(result, _width()))
     if write:
         done = write_back(path, grids=[fiche_grid(result)], expected=seen)

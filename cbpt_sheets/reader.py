@@ -195,18 +195,27 @@ def _error_cells(
     return out
 
 
-def _find_header(rows: list[list[Any]]) -> int:
-    """The 0-based index of the header row: the first non-blank row (row 1 for a Table at A1)."""
+def _find_header(key: str, rows: list[list[Any]]) -> int:
+    """The 0-based index of the header row (row 1 for a Table at A1).
+
+    A title above the table is tolerated: among the first rows, the one whose cells
+    name the most known columns wins; with none, the first non-blank row.
+    """
+    first: int | None = None
+    best, best_hits = 0, 0
     for i, row in enumerate(rows[:20]):
-        if any(c not in (None, "") for c in row):
-            return i
-    return 0
+        if first is None and any(c not in (None, "") for c in row):
+            first = i
+        hits = sum(1 for c in row if isinstance(c, str) and match_header(key, c) is not None)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best if best_hits else (first or 0)
 
 
 def _read_data_sheet(
     key: str, name: str, rows: list[list[Any]], errors: dict[tuple[int, int], str]
 ) -> SheetData:
-    start = _find_header(rows)
+    start = _find_header(key, rows)
     header_cells = rows[start] if rows else []
     headers = ["" if c is None else str(c) for c in header_cells]
     columns: dict[str, int] = {}

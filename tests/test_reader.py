@@ -181,3 +181,33 @@ def test_demo_in_an_empty_folder(tmp_path: Path) -> None:
     again = CliRunner().invoke(cli, ["demo", str(tmp_path / "demo"), "--today", "2026-12-01"])
     assert again.exit_code == 0
     assert "existe déjà" in again.output
+
+
+def test_reader_finds_the_header_row_below_a_title(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "organisations"
+    ws.append(["Mon suivi 2026"])
+    ws.append(["ID", "nom", "TELEPHONE INTERLOCUTEUR", "Colonne à moi"])
+    ws.append([None, "Mairie", "0145301010", "x"])
+    wb.save(tmp_path / "titre.xlsx")
+    sheet = read_raw(tmp_path / "titre.xlsx").sheets["organisations"]
+    assert sheet.header_row == 2
+    assert sheet.cell("contact_phone", 3) == "C3"
+    assert [r.values["name"] for r in sheet.rows] == ["Mairie"]
+
+
+@pytest.mark.parametrize("command", [["next"], ["followup"], ["brief", "{path}", "Mairie"]])
+def test_commands_refuse_a_workbook_without_organisations(
+    tmp_path: Path, command: list[str]
+) -> None:
+    path = tmp_path / "autre.xlsx"
+    wb = openpyxl.Workbook()
+    wb.save(path)
+    args = [a.replace("{path}", str(path)) for a in command]
+    if "{path}" not in command:
+        args.append(str(path))
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 3
+    assert "la feuille « Organisations » est absente" in result.output
