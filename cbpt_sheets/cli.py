@@ -612,7 +612,9 @@ def followup_command(
         raise click.UsageError("--format xlsx demande --output FICHIER (ex. --output liste.xlsx).")
     day = parse_day(today)
     seen = fingerprint(path) if write else None
-    with progress(path, fmt):
+    from .dataset import gc_paused
+
+    with progress(path, fmt), gc_paused():  # many small acyclic objects
         actions = next_actions(load_workbook(path), day)
     items = followup(actions, day, days, volunteer, library)
     subtitle = _filters_subtitle(days, volunteer, library)
