@@ -160,6 +160,9 @@ def closest(
     return options[hit[2]] if hit is not None else None
 
 
+_WORD = re.compile(r"\w{4,}")
+
+
 class _NameMatcher:
     """``closest(value, names, folded=...)`` for many values against one long list of names.
 
@@ -173,6 +176,7 @@ class _NameMatcher:
         self.order = sorted((key, i) for i, key in enumerate(folded))
         self.keys = [key for key, _ in self.order]
         self.memo: dict[str, str | None] = {}
+        self.words: dict[str, list[int]] | None = None  # word -> indexes of the names using it
 
     def __call__(self, value: str) -> str | None:
         if value in self.memo:
@@ -197,8 +201,28 @@ class _NameMatcher:
                 return self.names[best[1]]
         from rapidfuzz import fuzz, process
 
+        # Names sharing a word with the value first: a sure match there (score >= 85)
+        # spares scoring every Nom; otherwise every Nom is scored.
+        candidates = self._sharing_a_word(wanted)
+        if candidates:
+            keys = [self.folded[i] for i in candidates]
+            hit = process.extractOne(wanted, keys, scorer=fuzz.WRatio, score_cutoff=85)
+            if hit is not None:
+                return self.names[candidates[hit[2]]]
         hit = process.extractOne(wanted, self.folded, scorer=fuzz.WRatio, score_cutoff=60)
         return self.names[hit[2]] if hit is not None else None
+
+    def _sharing_a_word(self, wanted: str) -> list[int]:
+        """Indexes of the names sharing a word of four letters or more with ``wanted``."""
+        if self.words is None:
+            self.words = {}
+            for i, key in enumerate(self.folded):
+                for word in set(_WORD.findall(key)):
+                    self.words.setdefault(word, []).append(i)
+        found: set[int] = set()
+        for word in set(_WORD.findall(wanted)):
+            found.update(self.words.get(word, ()))
+        return sorted(found)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

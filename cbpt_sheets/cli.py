@@ -351,7 +351,6 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
     Code de sortie : 0 aucune erreur, 1 au moins une erreur (ou un avertissement
     avec --strict), 2 commande mal écrite, 3 fichier illisible ou impossible à écrire.
     """
-    import json
 
     from . import api, checks
 
@@ -370,7 +369,7 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
         with progress(path, fmt):
             raw, report = api.load_and_check(path, day)
     if fmt == "json":
-        click.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=1))
+        _echo_json(report.model_dump(mode="json"))
     else:
         click.echo(checks.render_text(report, len(raw.sheets), raw.row_count))
     failed = report.counts.get("error", 0) > 0 or (strict and report.counts.get("warning", 0) > 0)
@@ -389,10 +388,17 @@ def _width() -> int:
     return max(shutil.get_terminal_size((100, 24)).columns, 60)
 
 
-def _echo_json(document: dict[str, Any]) -> None:
+def _json_text(document: Any, pretty: bool | None = None) -> str:
+    """JSON text: indented for a person at a terminal, compact (and much faster) for a program."""
     import json
 
-    click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+    if pretty is None:
+        pretty = sys.stdout.isatty()
+    return json.dumps(document, ensure_ascii=False, indent=1 if pretty else None)
+
+
+def _echo_json(document: dict[str, Any]) -> None:
+    click.echo(_json_text(document))
 
 
 def _computed_cells(raw: Any, actions: list[Any]) -> dict[tuple[str, str], Any]:
@@ -601,7 +607,6 @@ def followup_command(
       cbpt-sheets followup suivi.xlsx --format xlsx --output liste.xlsx
       cbpt-sheets followup suivi.xlsx --write
     """
-    import json
 
     from .followup import followup, gdpr_list
     from .render import followup_csv, followup_json, followup_text, suivi_grid
@@ -643,7 +648,7 @@ def followup_command(
         click.echo(f"Liste de suivi écrite : {output}")
         return
     if fmt == "json":
-        text = json.dumps(followup_json(items, day), ensure_ascii=False, indent=1) + "\n"
+        text = _json_text(followup_json(items, day), pretty=output is not None or None) + "\n"
     elif fmt == "csv":
         text = followup_csv(items)
     else:
