@@ -34,15 +34,6 @@ def check_file(path: str | os.PathLike[str], today: dt.date | None = None) -> Re
 check = check_file
 
 
-def lock_files(path: Path) -> list[Path]:
-    """The lock files Excel (``~$NAME``) and LibreOffice (``.~lock.NAME#``) leave beside a file."""
-    return [
-        p
-        for p in (path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#"))
-        if p.exists()
-    ]
-
-
 def apply_fixes(
     path: str | os.PathLike[str],
     fixes: list[Fix],
