@@ -163,6 +163,8 @@ def brief(workbook: Workbook, organisation_name_or_id: str, today: dt.date) -> B
         history=lines,
         appointments=meetings,
         next_action=action,
-        talking_points=talking_points(org, history.timeline),
+        talking_points=[]
+        if action.stage == "do-not-contact"
+        else talking_points(org, history.timeline),
         assets=list(ASSETS),
     )

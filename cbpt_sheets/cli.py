@@ -515,6 +515,26 @@ def next_demo_sections(path: Path, day: dt.date) -> list[str]:
     ]
 
 
+def _warn_unknown_filter(actions: list[Any], volunteer: str | None, library: str | None) -> None:
+    """Say on stderr when --volunteer or --library names nobody, with the names that exist."""
+    from .followup import matches
+
+    for wanted, attribute, what in (
+        (volunteer, "volunteer", "bénévole"),
+        (library, "library", "bibliothèque"),
+    ):
+        if not wanted:
+            continue
+        known = sorted({getattr(a, attribute) for a in actions if getattr(a, attribute)})
+        if not any(matches(name, wanted) for name in known):
+            listed = ", ".join(f"« {name} »" for name in known) or "aucun nom saisi"
+            click.echo(
+                f"Attention : aucune organisation n'a « {wanted} » comme {what}. "
+                f"Noms présents dans le classeur : {listed}.",
+                err=True,
+            )
+
+
 def _filters_subtitle(days: int | None, volunteer: str | None, library: str | None) -> str:
     parts = [
         f"bénévole : {volunteer}" if volunteer else "",
@@ -623,6 +643,7 @@ def followup_command(
         actions = next_actions(load_workbook(path), day)
     items = followup(actions, day, days, volunteer, library)
     subtitle = _filters_subtitle(days, volunteer, library)
+    _warn_unknown_filter(actions, volunteer, library)
     if write:
         gdpr = gdpr_list(actions, volunteer, library)
         grid = suivi_grid(items, day, subtitle, gdpr)

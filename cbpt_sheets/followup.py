@@ -60,10 +60,13 @@ def bucket(due: dt.date, today: dt.date) -> str:
 
 
 def matches(value: str | None, wanted: str | None) -> bool:
-    """A filter on a name, ignoring case, accents and spaces; no filter matches everything."""
+    """A filter on a name, ignoring case, accents and spaces; a first word ("Claire") is enough."""
     if wanted is None or not wanted.strip():
         return True
-    return value is not None and fold(value) == fold(wanted)
+    if value is None:
+        return False
+    have, want = fold(value), fold(wanted)
+    return have == want or have.startswith(want + " ")
 
 
 def followup(

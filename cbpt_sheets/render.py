@@ -154,8 +154,9 @@ def brief_text(b: Brief, width: int = 100) -> str:
     if b.appointments:
         out += ["", "Rendez-vous"]
         out += bullets(b.appointments)
-    out += ["", "Quoi dire (étape 4)"]
-    out += bullets(b.talking_points)
+    if b.talking_points:
+        out += ["", "Quoi dire (étape 4)"]
+        out += bullets(b.talking_points)
     out += ["", "Nos atouts"]
     out += bullets(b.assets)
     return "\n".join(out) + "\n"
@@ -280,7 +281,8 @@ def fiche_grid(b: Brief) -> SheetGrid:
     )
     if b.appointments:
         section("Rendez-vous", [["", safe_cell(a)] for a in b.appointments])
-    section("Quoi dire (étape 4)", [["•", p] for p in b.talking_points])
+    if b.talking_points:
+        section("Quoi dire (étape 4)", [["•", p] for p in b.talking_points])
     section("Nos atouts", [["•", p] for p in b.assets])
     return SheetGrid(
         name=BRIEF_SHEET.fr,

@@ -215,7 +215,7 @@ class Styles:
         if not self.xfs:
             return index
         current = self.kind(index)
-        if current == kind or (kind == "date" and current == "datetime"):
+        if current == kind:
             return index
         key = (index, kind)
         if key not in self._cache:
