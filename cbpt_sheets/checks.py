@@ -403,6 +403,18 @@ def _list_choices(run: _Run, column: Column) -> list[str] | None:
     return spec.labels(run.raw.lang)
 
 
+def _not_in_list(
+    run: _Run, sheet: SheetData, column: Column, row: RawRow, value: Any,
+    hint: str | None, what: str, how: str,
+) -> None:  # fmt: skip
+    """A ``not-in-list`` error: what is wrong, the closest entry if any, how to fix it."""
+    tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
+    run.add(
+        "not-in-list", "error", sheet, f"{what}{tail} {how}",
+        key=column.key, row=row.row, value=value, suggestion=hint,
+    )  # fmt: skip
+
+
 def _check_list(run: _Run, sheet: SheetData, column: Column, row: RawRow, value: Any) -> None:
     assert column.list is not None
     if isinstance(value, str) and value in EXACT_LIST_INDEX.get(column.list, ()):
@@ -418,40 +430,22 @@ def _check_list(run: _Run, sheet: SheetData, column: Column, row: RawRow, value:
         canonical = folded.get(fold(raw_text))
         where = "Bénévoles" if column.list == "Benevoles" else "Bibliothèques"
         if canonical is None:
-            hint = closest(raw_text, choices)
-            tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
-            run.add(
-                "not-in-list",
-                "error",
-                sheet,
-                f"{quote(value)} n'est pas dans la liste des {where} de la feuille "
-                f"Paramètres.{tail} Choisissez un nom dans la liste déroulante, ou ajoutez-le "
-                "d'abord dans Paramètres.",
-                key=column.key,
-                row=row.row,
-                value=value,
-                suggestion=hint,
-            )
+            _not_in_list(
+                run, sheet, column, row, value, closest(raw_text, choices),
+                f"{quote(value)} n'est pas dans la liste des {where} de la feuille Paramètres.",
+                "Choisissez un nom dans la liste déroulante, ou ajoutez-le d'abord dans Paramètres.",
+            )  # fmt: skip
             return
     else:
         if isinstance(value, str) and value in EXACT_LIST_INDEX[column.list]:
             return
         hit = LIST_INDEX[column.list].get(_fold(raw_text))
         if hit is None:
-            choices = spec.labels(run.raw.lang)
-            hint = closest(raw_text, choices)
-            tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
-            run.add(
-                "not-in-list",
-                "error",
-                sheet,
-                f"{quote(value)} n'est pas une valeur possible pour « {header} ».{tail} "
+            _not_in_list(
+                run, sheet, column, row, value, closest(raw_text, spec.labels(run.raw.lang)),
+                f"{quote(value)} n'est pas une valeur possible pour « {header} ».",
                 "Choisissez une valeur dans la liste déroulante.",
-                key=column.key,
-                row=row.row,
-                value=value,
-                suggestion=hint,
-            )
+            )  # fmt: skip
             return
         canonical = spec.by_code(hit[0]).label(run.raw.lang)
         if raw_text == canonical:
