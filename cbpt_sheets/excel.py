@@ -22,16 +22,15 @@ from .brief import brief as make_brief
 from .errors import CbptError
 from .followup import followup, gdpr_list
 from .models import Finding, FollowUpItem, NextAction, RawWorkbook, Report, SheetData, column_letter
-from .reader import _read_data_sheet, _read_settings
+from .reader import assemble
 from .schema import (
     BRIEF_SHEET,
     CHECKS_SHEET,
+    COMPUTED_KEYS,
     DATA_SHEETS,
     FOLLOWUP_SHEET,
-    LANGS,
     ORGANISATIONS,
     SHEETS_BY_KEY,
-    fold,
     match_sheet,
 )
 
@@ -39,7 +38,6 @@ TITLE = "CBPT"
 MARK_ERROR = "#ffc7ce"  # Excel's "bad" red, for cells in error
 MARK_WARNING = "#ffeb9c"  # Excel's "neutral" yellow, for warnings
 MAX_COLOR_CELLS = 10_000  # xlwings' limit per Range.set_colors call
-COMPUTED_KEYS = ("stage", "next_action", "due", "reason")
 EXCEL_ERRORS = frozenset(
     {
         "#DIV/0!",
@@ -152,24 +150,10 @@ def _split_errors(rows: Rows) -> dict[tuple[int, int], str]:
 
 
 def raw_from_rows(path: str, sheet_rows: dict[str, Rows]) -> RawWorkbook:
-    """The RawWorkbook the reader would build, from each sheet's rows (a pure function)."""
-    raw = RawWorkbook(path, "fr", list(sheet_rows), {})
-    langs = dict.fromkeys(LANGS, 0)
-    for name, rows in sheet_rows.items():
-        key = match_sheet(name)
-        if key is None:
-            continue
-        spec = SHEETS_BY_KEY[key]
-        for lang in LANGS:
-            if spec.fr != spec.en and fold(spec.name(lang)) == fold(name):
-                langs[lang] += 1
-        if key == "settings" and not raw.settings_cells:
-            _read_settings(raw, rows)
-        elif any(s.key == key for s in DATA_SHEETS) and key not in raw.sheets:
-            errors = _split_errors(rows)
-            raw.sheets[key] = _read_data_sheet(key, name, rows, errors)
-    raw.lang = "en" if langs["en"] > langs["fr"] else "fr"
-    return raw
+    """The RawWorkbook the reader would build, from each sheet's rows (reader.assemble)."""
+    return assemble(
+        path, list(sheet_rows), sheet_rows.__getitem__, lambda _n, rows: _split_errors(rows)
+    )
 
 
 def read_book(book: xw.Book) -> RawWorkbook:

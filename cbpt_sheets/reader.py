@@ -355,6 +355,39 @@ def _letters(index: int) -> str:
     return column_letter(index)
 
 
+def assemble(
+    path: str,
+    names: list[str],
+    rows_of: Callable[[str], list[list[Any]]],
+    errors_of: Callable[[str, list[list[Any]]], dict[tuple[int, int], str]],
+) -> RawWorkbook:
+    """The raw workbook of a book's sheets, whoever read them (a file, or Excel via xlwings).
+
+    ``rows_of(name)`` gives a sheet's rows from A1; ``errors_of(name, rows)`` its Excel
+    error cells, (row, column index) -> literal. Only the data sheets and Paramètres
+    are asked for; the language is the one most sheet names are in.
+    """
+    raw = RawWorkbook(path, "fr", list(names), {})
+    langs = dict.fromkeys(LANGS, 0)
+    data_keys = {s.key for s in DATA_SHEETS}
+    for name in names:
+        key = match_sheet(name)
+        if key is None:
+            continue
+        spec = SHEETS_BY_KEY[key]
+        for lang in LANGS:
+            if spec.fr != spec.en and fold(spec.name(lang)) == fold(name):
+                langs[lang] += 1
+        if key == "settings":
+            if not raw.settings_cells:
+                _read_settings(raw, rows_of(name))
+        elif key in data_keys and key not in raw.sheets:
+            rows = rows_of(name)
+            raw.sheets[key] = _read_data_sheet(key, name, rows, errors_of(name, rows))
+    raw.lang = "en" if langs["en"] > langs["fr"] else "fr"
+    return raw
+
+
 def read_raw(path: str | os.PathLike[str]) -> RawWorkbook:
     """Read a workbook into raw rows, keeping each value's sheet and cell.
 
@@ -384,36 +417,26 @@ def _read_raw(p: Path) -> RawWorkbook:
                 f"« {p.name} » est endommagé et ne peut pas être lu. Ouvrez-le dans Excel pour "
                 "le réparer, ou repartez de la dernière copie."
             ) from exc
-        names = list(book.sheet_names)
-        raw = RawWorkbook(str(p), "fr", names, {})
-        langs = {"fr": 0, "en": 0}
-        for name in names:
-            key = match_sheet(name)
-            if key is None:
-                continue
-            sheet_spec = SHEETS_BY_KEY[key]
-            for lang in LANGS:
-                if fold(sheet_spec.name(lang)) == fold(name) and sheet_spec.fr != sheet_spec.en:
-                    langs[lang] += 1
-            is_data = any(s.key == key for s in DATA_SHEETS)
-            if not is_data and key != "settings":
-                continue
-            if key in raw.sheets or (key == "settings" and raw.settings_cells):
-                continue
+
+        def rows_of(name: str) -> list[list[Any]]:
             try:
-                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                rows: list[list[Any]] = book.get_sheet_by_name(name).to_python(
+                    skip_empty_area=False
+                )
             except Exception as exc:
                 raise UnreadableWorkbook(
                     f"La feuille « {name} » de « {p.name} » est endommagée et ne peut pas être "
                     "lue. Ouvrez le classeur dans Excel pour le réparer, ou repartez de la "
                     "dernière copie."
                 ) from exc
-            if key == "settings":
-                _read_settings(raw, rows)
-                continue
-            errors = _error_cells(archive, parts.get(name), flagged)
-            raw.sheets[key] = _read_data_sheet(key, name, rows, errors)
-        raw.lang = "en" if langs["en"] > langs["fr"] else "fr"
+            return rows
+
+        raw = assemble(
+            str(p),
+            list(book.sheet_names),
+            rows_of,
+            lambda name, _rows: _error_cells(archive, parts.get(name), flagged),
+        )
         book.close()
         return raw
     finally:
