@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import checks
-from .dataset import gc_paused
 from .errors import CbptError
-from .models import Fix, RawWorkbook, Report
+from .models import Fix, RawWorkbook, Report, gc_paused
 from .reader import read_raw
 
 if TYPE_CHECKING:  # the writer (openpyxl) is imported only when a file is written

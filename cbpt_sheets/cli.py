@@ -563,6 +563,7 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
       cbpt-sheets next suivi.xlsx --format json --today 2026-12-01
     """
     from . import dataset
+    from .models import gc_paused
     from .render import actions_text, next_json
     from .steps import next_actions
 
@@ -570,7 +571,7 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
     if write:
         from .writer import fingerprint  # openpyxl and the writer only when writing
     seen = fingerprint(path) if write else None
-    with progress(path, fmt), dataset.gc_paused():  # many small acyclic objects
+    with progress(path, fmt), gc_paused():  # many small acyclic objects
         raw = load_raw(path)
         workbook = dataset.build(raw)
         if not write:
@@ -637,7 +638,7 @@ def followup_command(
         raise click.UsageError("--format xlsx demande --output FICHIER (ex. --output liste.xlsx).")
     day = parse_day(today)
     seen = fingerprint(path) if write else None
-    from .dataset import gc_paused
+    from .models import gc_paused
 
     with progress(path, fmt), gc_paused():  # many small acyclic objects
         actions = next_actions(load_workbook(path), day)

@@ -5,15 +5,22 @@ Invalid cells become None here (the checks report them); nothing raises.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from . import values as v
-from .models import Appointment, Contact, Organisation, RawRow, RawWorkbook, Settings, Workbook
+from .models import (
+    Appointment,
+    Contact,
+    Organisation,
+    RawRow,
+    RawWorkbook,
+    Settings,
+    Workbook,
+    gc_paused,
+)
 from .schema import (
     APPOINTMENTS,
     CALLS,
@@ -203,22 +210,6 @@ def settings(raw: RawWorkbook) -> Settings:
         value = v.parse_int(raw.settings.get(setting.key))
         data[setting.key] = value if value is not None else setting.default
     return Settings(**data, volunteers=list(raw.volunteers), libraries=list(raw.libraries))
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic objects (rows, models).
-
-    Its collections rescan every live object and cost as much as the building itself
-    on 100k rows; reference counting still frees everything, nothing cyclic is made.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def build(raw: RawWorkbook) -> Workbook:

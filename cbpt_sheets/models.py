@@ -7,7 +7,10 @@ is what the library returns.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -16,6 +19,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from .schema import SETTINGS
 
 # ---------------------------------------------------------------- raw workbook
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects (rows, models).
+
+    Its collections rescan every live object and cost as much as the building itself
+    on 100k rows; reference counting still frees everything, nothing cyclic is made.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def column_letter(index: int) -> str:
@@ -39,7 +58,12 @@ class RawRow:
 
 @dataclass
 class SheetData:
-    """A data sheet as read: where each known column is, the unknown ones, the rows."""
+    """A data sheet as read: where each known column is, the unknown ones, the rows.
+
+    The values are held by column (``data``: one list per known column, aligned with
+    ``numbers``), which is how the checks and the model builder go through them;
+    ``rows`` gives the same values row by row, built on first use.
+    """
 
     key: str
     name: str
@@ -47,8 +71,32 @@ class SheetData:
     headers: list[str]  # header text by column index, as typed
     unknown: list[int] = field(default_factory=list)  # indexes of unknown headers
     duplicates: list[tuple[str, int]] = field(default_factory=list)  # (key, index) seen again
-    rows: list[RawRow] = field(default_factory=list)
     header_row: int = 1
+    numbers: list[int] = field(default_factory=list)  # Excel row of each non-blank row
+    data: dict[str, list[Any]] = field(default_factory=dict)  # column key -> values by row
+    cell_errors: dict[int, dict[str, str]] = field(default_factory=dict)  # position -> errors
+    _rows: list[RawRow] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def rows(self) -> list[RawRow]:
+        """The non-blank rows, in sheet order (built from ``data`` once)."""
+        if self._rows is None:
+            with gc_paused():
+                self._rows = self._build_rows()
+        return self._rows
+
+    def _build_rows(self) -> list[RawRow]:
+        keys = list(self.data)
+        errors = self.cell_errors
+        if not keys:
+            return [
+                RawRow(number, {}, errors.get(i) or {}) for i, number in enumerate(self.numbers)
+            ]
+        values = zip(*self.data.values(), strict=True)
+        return [
+            RawRow(number, dict(zip(keys, cells, strict=True)), errors.get(i) or {})
+            for i, (number, cells) in enumerate(zip(self.numbers, values, strict=True))
+        ]
 
     def cell(self, key: str, row: int) -> str:
         """The A1 reference of a column's cell on a row (``F12``)."""
@@ -71,7 +119,7 @@ class RawWorkbook:
 
     @property
     def row_count(self) -> int:
-        return sum(len(s.rows) for s in self.sheets.values())
+        return sum(len(s.numbers) for s in self.sheets.values())
 
 
 # ---------------------------------------------------------------- domain models

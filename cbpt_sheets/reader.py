@@ -13,7 +13,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import python_calamine
 
 from . import dataset
 from .errors import UnreadableWorkbook, os_error_fr
-from .models import RawRow, RawWorkbook, SheetData, Workbook
+from .models import RawWorkbook, SheetData, Workbook, gc_paused
 from .schema import (
     DATA_SHEETS,
     LANGS,
@@ -52,10 +52,12 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def _open_zip(path: Path, flagged: set[str] | None = None) -> zipfile.ZipFile:
+def _open_zip(path: Path, flagged: set[str] | None = None, inspect: bool = True) -> zipfile.ZipFile:
     """Open the file as a zip after the checks that make an untrusted file safe to read.
 
     ``flagged`` receives the parts that may hold Excel error cells (``t="e"``).
+    ``inspect=False`` leaves out the unpacking of every part (``_Inspection`` does it
+    beside the reading); the declared sizes are still checked.
     """
     if not path.exists():
         raise UnreadableWorkbook(f"Le fichier « {path} » n'existe pas.")
@@ -95,6 +97,8 @@ def _open_zip(path: Path, flagged: set[str] | None = None) -> zipfile.ZipFile:
         raise UnreadableWorkbook(
             f"« {path.name} » n'est pas un classeur Excel : la partie xl/workbook.xml manque."
         )
+    if not inspect:
+        return archive
     try:
         found = _inspect_parts(archive, path.name)
     except BaseException:
@@ -159,6 +163,131 @@ def _inspect_parts(archive: zipfile.ZipFile, name: str) -> set[str]:
     return flagged
 
 
+class _Inspection:
+    """``_inspect_parts`` in a thread of its own, beside calamine's reading.
+
+    Both mostly unpack and parse outside the GIL, so on two cores the inspection
+    costs no wall time. Its verdict still comes first: ``flagged`` waits for it, and
+    ``settle`` raises its error in place of any error the reading met meanwhile.
+    The inspection reads through its own handle on the file. A bomb cannot cost
+    more than before: the declared sizes are checked before either starts, and
+    both readers stop at them.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import threading
+
+        self._path = path
+        self._found: set[str] = set()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="cbpt-inspection", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with zipfile.ZipFile(self._path) as archive:
+                self._found = _inspect_parts(archive, self._path.name)
+        except BaseException as exc:  # handed to the reading thread by settle()
+            if not isinstance(exc, UnreadableWorkbook | OSError | zipfile.BadZipFile):
+                exc = UnreadableWorkbook(
+                    f"« {self._path.name} » est endommagé et ne peut pas être lu. Ouvrez-le "
+                    "dans Excel pour le réparer, ou repartez de la dernière copie."
+                )
+            self._error = exc
+
+    def settle(self) -> None:
+        """Wait for the inspection; raise its error if it found the file unsafe or damaged."""
+        self._thread.join()
+        error = self._error
+        if error is None:
+            return
+        if isinstance(error, UnreadableWorkbook):
+            raise error
+        raise UnreadableWorkbook(
+            f"Impossible de lire « {self._path.name} » : {os_error_fr(error)}."
+            if isinstance(error, OSError)
+            else f"« {self._path.name} » n'est pas un classeur Excel (.xlsx) lisible."
+        ) from error
+
+    def flagged(self) -> set[str]:
+        """The parts where an Excel error cell may be (after the inspection passed)."""
+        self.settle()
+        return self._found
+
+
+class _ReadAhead:
+    """One sheet (the largest) read by calamine in a thread, while the others are read and cleaned.
+
+    calamine parses outside the GIL, so on two cores the biggest sheet's parsing
+    overlaps the Python work on the other sheets. The thread reads through a
+    calamine workbook of its own (one workbook cannot be read by two threads).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        name: str | None,
+        read_sheet: Callable[[Any, str], list[list[Any]]],
+    ) -> None:
+        import threading
+
+        self.name = name
+        self._result: list[list[Any]] | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if name is None:
+            return
+
+        def run() -> None:
+            try:
+                book = python_calamine.CalamineWorkbook.from_path(str(path))
+                try:
+                    self._result = read_sheet(book, name)
+                finally:
+                    book.close()
+            except BaseException as exc:  # handed over by rows()
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="cbpt-read-ahead", daemon=True)
+        self._thread.start()
+
+    def rows(self, name: str) -> list[list[Any]] | None:
+        """The rows read ahead for ``name``, or None when that sheet is not the one read ahead."""
+        if name != self.name:
+            return None
+        self.settle()
+        if self._error is not None:
+            raise self._error
+        return self._result
+
+    def settle(self, quiet: bool = False) -> None:
+        """Wait for the thread (``quiet``: while another error is on its way)."""
+        if self._thread is not None:
+            self._thread.join()
+        if not quiet and self._error is not None:
+            raise self._error
+
+
+def _largest_data_sheet(archive: zipfile.ZipFile, parts: dict[str, str]) -> str | None:
+    """The name of the data sheet whose part is the largest, worth reading ahead."""
+    sizes: dict[str, int] = {}
+    for name, part in parts.items():
+        if match_sheet(name) not in _DATA_KEYS:
+            continue
+        try:
+            sizes[name] = archive.getinfo(part).file_size
+        except KeyError:
+            continue
+    if not sizes:
+        return None
+    name = max(sizes, key=lambda n: sizes[n])
+    return name if sizes[name] > _READ_AHEAD_MIN_BYTES else None
+
+
+_DATA_KEYS = frozenset(s.key for s in DATA_SHEETS)
+_READ_AHEAD_MIN_BYTES = 1 << 20  # below this a thread costs more than it saves
+
+
 def _convert(value: Any) -> Any:
     """Calamine values to the reader's: whole floats to int, empty strings to None."""
     if value == "" or value is None:
@@ -215,6 +344,12 @@ def _find_header(key: str, rows: list[list[Any]]) -> int:
 def _read_data_sheet(
     key: str, name: str, rows: list[list[Any]], errors: dict[tuple[int, int], str]
 ) -> SheetData:
+    """A data sheet's known columns, read column by column (each a list of cleaned values).
+
+    A row is kept when a known column holds a value or an Excel error; a row whose
+    known columns are blank but whose other cells hold something is kept only when
+    it has an Excel error somewhere (as before: nothing to check on it otherwise).
+    """
     start = _find_header(key, rows)
     header_cells = rows[start] if rows else []
     headers = ["" if c is None else str(c) for c in header_cells]
@@ -231,65 +366,68 @@ def _read_data_sheet(
             duplicates.append((col_key, index))
         else:
             columns[col_key] = index
-    known = list(columns.items())
     sheet = SheetData(key, name, columns, headers, unknown, duplicates, header_row=start + 1)
-    error_by_row: dict[int, dict[int, str]] = {}
-    for (r, c), lit in errors.items():
-        error_by_row.setdefault(r, {})[c] = lit
-    width = len(headers)
-    keys = [col_key for col_key, _ in known]
-    indexes = [index for _, index in known]
-    pick = _picker(indexes)
+    body = rows[start + 1 :]
+    keys = list(columns)
+    indexes = list(columns.values())
     reach = max(indexes) + 1 if indexes else 0
+    if body and min(map(len, body)) < reach:  # ragged rows (xlwings): pad them
+        body = [cells if len(cells) >= reach else [*cells, *[None] * (reach - len(cells))] for cells in body]  # fmt: skip
+    data = [_clean_column(list(map(operator.itemgetter(index), body))) for index in indexes]
+    # Excel errors of known columns, by position in body
+    error_by_pos: dict[int, dict[str, str]] = {}
+    errors_anywhere: set[int] = set()
+    key_of = {index: col_key for col_key, index in columns.items()}
+    first_body_row = start + 2  # the Excel row of body[0]
+    for (r, c), literal in errors.items():
+        pos = r - first_body_row
+        if not 0 <= pos < len(body):
+            continue
+        errors_anywhere.add(pos)
+        col_key = key_of.get(c)
+        if col_key is not None:
+            error_by_pos.setdefault(pos, {})[col_key] = literal
     n_known = len(keys)
-    str_ = str
-    convert = _convert_cell
-    append = sheet.rows.append
-    for i in range(start + 1, len(rows)):
-        cells = rows[i]
-        excel_row = i + 1
-        row_errors = error_by_row.get(excel_row)
-        if len(cells) >= reach:
-            picked = pick(cells)
-        else:
-            n_cells = len(cells)
-            picked = [cells[index] if index < n_cells else None for index in indexes]
-        # most cells are text: blank text is None, other values go through _convert
-        cleaned = [
-            (None if not x or x.isspace() else x)
-            if x.__class__ is str_
-            else (x if x.__class__ in _AS_IS or x is None else convert(x))
-            for x in picked
+    if n_known:
+        kept = [
+            i for i, cells in enumerate(zip(*data, strict=True)) if cells.count(None) != n_known
         ]
-        values = dict(zip(keys, cleaned, strict=True))
-        blank = cleaned.count(None) == n_known
-        errs: dict[str, str] = {}
-        if row_errors:
-            for col_key, index in known:
-                if index in row_errors:
-                    errs[col_key] = row_errors[index]
-                    blank = False
-        if blank:
-            # a row is blank when no known column holds anything; extra columns are ignored
-            if not any(_convert(c) is not None for c in cells[:width]):
-                continue
-            if not row_errors:
-                continue
-        append(RawRow(excel_row, values, errs))
+    else:
+        kept = []
+    extra = [
+        pos
+        for pos in errors_anywhere
+        if pos in error_by_pos or any(_convert(c) is not None for c in body[pos][: len(headers)])
+    ]
+    if extra:
+        kept = sorted(set(kept).union(extra))
+    if len(kept) != len(body):
+        if kept:
+            take = operator.itemgetter(*kept)
+            data = [list(take(column)) if len(kept) > 1 else [column[kept[0]]] for column in data]
+        else:
+            data = [[] for _ in data]
+    sheet.numbers = [pos + first_body_row for pos in kept]
+    sheet.data = dict(zip(keys, data, strict=True))
+    if error_by_pos:
+        position = {pos: i for i, pos in enumerate(kept)}
+        sheet.cell_errors = {position[pos]: errs for pos, errs in error_by_pos.items()}
     return sheet
 
 
 _AS_IS = frozenset((dt.date, dt.datetime, dt.time, int, bool))  # what _convert keeps as is
 
 
-def _picker(indexes: list[int]) -> Callable[[list[Any]], Sequence[Any]]:
-    """A function taking the cells at ``indexes`` out of a row, as a sequence."""
-    if not indexes:
-        return lambda cells: ()
-    if len(indexes) == 1:
-        only = indexes[0]
-        return lambda cells: (cells[only],)
-    return operator.itemgetter(*indexes)
+def _clean_column(column: list[Any]) -> list[Any]:
+    """A column's calamine values as the reader gives them: blank text None, whole floats int."""
+    str_ = str
+    convert = _convert_cell
+    return [
+        (None if not x or x.isspace() else x)
+        if x.__class__ is str_
+        else (x if x.__class__ in _AS_IS or x is None else convert(x))
+        for x in column
+    ]
 
 
 def _convert_cell(value: Any) -> Any:
@@ -393,13 +531,14 @@ def read_raw(path: str | os.PathLike[str]) -> RawWorkbook:
 
     Raises UnreadableWorkbook, with a French message, when the file cannot be read.
     """
-    with dataset.gc_paused():
+    with gc_paused():
         return _read_raw(Path(path))
 
 
 def _read_raw(p: Path) -> RawWorkbook:
-    flagged: set[str] = set()
-    archive = _open_zip(p, flagged)
+    archive = _open_zip(p, inspect=False)
+    inspection = _Inspection(p)
+    ahead: _ReadAhead | None = None
     try:
         try:
             parts = sheet_parts(archive)
@@ -418,9 +557,9 @@ def _read_raw(p: Path) -> RawWorkbook:
                 "le réparer, ou repartez de la dernière copie."
             ) from exc
 
-        def rows_of(name: str) -> list[list[Any]]:
+        def read_sheet(source: Any, name: str) -> list[list[Any]]:
             try:
-                rows: list[list[Any]] = book.get_sheet_by_name(name).to_python(
+                rows: list[list[Any]] = source.get_sheet_by_name(name).to_python(
                     skip_empty_area=False
                 )
             except Exception as exc:
@@ -431,14 +570,27 @@ def _read_raw(p: Path) -> RawWorkbook:
                 ) from exc
             return rows
 
+        ahead = _ReadAhead(p, _largest_data_sheet(archive, parts), read_sheet)
+
+        def rows_of(name: str) -> list[list[Any]]:
+            rows = ahead.rows(name)
+            return read_sheet(book, name) if rows is None else rows
+
         raw = assemble(
             str(p),
             list(book.sheet_names),
             rows_of,
-            lambda name, _rows: _error_cells(archive, parts.get(name), flagged),
+            lambda name, _rows: _error_cells(archive, parts.get(name), inspection.flagged()),
         )
+        ahead.settle()
         book.close()
+        inspection.settle()
         return raw
+    except BaseException:
+        if ahead is not None:
+            ahead.settle(quiet=True)
+        inspection.settle()  # an unsafe or damaged file says so, whatever the reading met
+        raise
     finally:
         archive.close()
 
