@@ -5,6 +5,7 @@ Invalid cells become None here (the checks report them); nothing raises.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -18,6 +19,7 @@ from .models import (
     RawRow,
     RawWorkbook,
     Settings,
+    SheetData,
     Workbook,
     gc_paused,
 )
@@ -219,14 +221,86 @@ def build(raw: RawWorkbook) -> Workbook:
 
 
 def _build(raw: RawWorkbook) -> Workbook:
-    orgs = raw.sheets.get("organisations")
-    calls = raw.sheets.get("calls")
-    apps = raw.sheets.get("appointments")
     return Workbook.model_construct(
         path=raw.path,
         lang=raw.lang,
-        organisations=[o for r in (orgs.rows if orgs else []) if (o := organisation(r))],
-        contacts=[c for r in (calls.rows if calls else []) if (c := contact(r))],
-        appointments=[a for r in (apps.rows if apps else []) if (a := appointment(r))],
+        organisations=_models(Organisation, ORGANISATIONS, raw.sheets.get("organisations"), "name"),
+        contacts=_models(Contact, CALLS, raw.sheets.get("calls"), "organisation"),
+        appointments=_models(
+            Appointment, APPOINTMENTS, raw.sheets.get("appointments"), "organisation"
+        ),
         settings=settings(raw),
     )
+
+
+def typed_column(spec: Sheet, key: str, values: list[Any]) -> list[Any]:
+    """A column's raw values typed as ``typed`` types them (None when blank or unreadable).
+
+    Each distinct text or date is typed once: a network workbook repeats the same
+    few hundred dates, list labels and names over 100k rows.
+    """
+    converters = _CONVERTERS.get(spec.key)
+    if converters is None:
+        converters = _CONVERTERS[spec.key] = {
+            c.key: _converter(c) for c in spec.columns if not c.computed
+        }
+    convert = converters[key]
+    distinct = dict.fromkeys(values)  # 1 and True are one key: type those cells one by one
+    if any(x.__class__ is bool for x in distinct) and any(x.__class__ is not bool and x.__class__ in (int, float) for x in distinct):  # fmt: skip
+        return [None if x is None else _typed_cell(convert, x) for x in values]
+    memo = {x: _typed_cell(convert, x) for x in distinct if x is not None}
+    memo[None] = None
+    return list(map(memo.__getitem__, values))
+
+
+def _typed_cell(convert: Callable[[Any], Any], value: Any) -> Any:
+    if value.__class__ is str and (not value or value.isspace()):
+        return None
+    return convert(value)
+
+
+def _models(model: type[M], spec: Sheet, sheet: SheetData | None, required: str) -> list[M]:
+    """The models of a sheet's rows that fill ``required``, typed column by column."""
+    if sheet is None or required not in sheet.data:
+        return []
+    _construct(model, _with_defaults(model, {}))  # fills the per-model caches
+    defaults = _DEFAULTS_CACHE[model]
+    computed = {c.key for c in spec.columns if c.computed}
+    names: list[str] = []
+    columns: list[Any] = []
+    for name in model.model_fields:
+        if name == "row":
+            column: Any = sheet.numbers
+        elif name in sheet.data and name not in computed:
+            column = typed_column(spec, name, sheet.data[name])
+            default = defaults.get(name)
+            if default is not None:
+                column = [default if x is None else x for x in column]
+        else:
+            column = itertools.repeat(defaults.get(name), len(sheet.numbers))
+        names.append(name)
+        columns.append(column)
+    needed = names.index(required)
+    if model.__private_attributes__:
+        return [
+            model.model_construct(**dict(zip(names, cells, strict=True)))
+            for cells in zip(*columns, strict=True)
+            if cells[needed]
+        ]
+    # model_construct's work, done directly: every field is set, so every instance
+    # shares one "fields set" (pydantic only ever adds field names to it, a no-op here)
+    fields_set = set(names)
+    new = model.__new__
+    setattr_ = object.__setattr__
+    out: list[M] = []
+    append = out.append
+    for cells in zip(*columns, strict=True):
+        if not cells[needed]:
+            continue
+        obj = new(model)
+        setattr_(obj, "__dict__", dict(zip(names, cells, strict=True)))
+        setattr_(obj, "__pydantic_fields_set__", fields_set)
+        setattr_(obj, "__pydantic_extra__", None)
+        setattr_(obj, "__pydantic_private__", None)
+        append(obj)
+    return out
