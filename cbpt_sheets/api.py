@@ -11,15 +11,19 @@ from . import checks
 from .errors import CbptError
 from .models import Fix, RawWorkbook, Report, gc_paused
 from .reader import read_raw
+from .source import PendingBook
 
 if TYPE_CHECKING:  # the writer (openpyxl) is imported only when a file is written
     from . import writer
 
 
 def load_and_check(
-    path: str | os.PathLike[str], today: dt.date | None = None
+    path: str | os.PathLike[str] | PendingBook, today: dt.date | None = None
 ) -> tuple[RawWorkbook, Report]:
-    """Read a workbook and check it; the raw workbook is returned for summaries and fixes."""
+    """Read a workbook and check it; the raw workbook is returned for summaries and fixes.
+
+    ``path`` may be a book whose reading ``source.open_book`` already started.
+    """
     raw = read_raw(path)
     with gc_paused():  # the checks make many small acyclic objects
         return raw, checks.check_raw(raw, today or dt.date.today())

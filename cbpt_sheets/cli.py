@@ -236,11 +236,25 @@ def new_command(path: Path, lang: str, example: bool, force: bool) -> None:
     click.echo(f"Classeur créé : {created}")
 
 
-def load_raw(path: Path) -> Any:
-    """Read a workbook for next, followup and brief: it must have an Organisations sheet."""
+def start_reading(path: Path) -> Any:
+    """Check the file and start reading it in threads (``source.PendingBook``).
+
+    Called first thing by the reading commands: the parsing then overlaps the
+    import of pydantic and the rules, which take a fifth of a second.
+    """
+    from .source import open_book
+
+    return open_book(path)
+
+
+def load_raw(path: Path, book: Any = None) -> Any:
+    """Read a workbook for next, followup and brief: it must have an Organisations sheet.
+
+    ``book``: the reading ``start_reading`` started (else it starts here).
+    """
     from .reader import read_raw
 
-    raw = read_raw(path)
+    raw = read_raw(book if book is not None else path)
     if "organisations" not in raw.sheets:
         raise CbptError(
             f"« {path.name} » n'est pas un classeur de suivi CBPT : la feuille « Organisations » "
@@ -250,11 +264,11 @@ def load_raw(path: Path) -> Any:
     return raw
 
 
-def load_workbook(path: Path) -> Any:
+def load_workbook(path: Path, book: Any = None) -> Any:
     """The typed workbook of ``load_raw``."""
     from .dataset import build
 
-    return build(load_raw(path))
+    return build(load_raw(path, book))
 
 
 def read_summary(path: Path) -> str:
@@ -352,9 +366,10 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
     avec --strict), 2 commande mal écrite, 3 fichier illisible ou impossible à écrire.
     """
 
+    day = parse_day(today)
+    book = None if fix else start_reading(path)
     from . import api, checks
 
-    day = parse_day(today)
     if fix:
         fixes, raw, report = api.fix_file(path, day, force=forced())
         out = click.echo if fmt == "text" else functools.partial(click.echo, err=True)
@@ -367,7 +382,7 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
             out("Aucune correction automatique à faire.")
     else:
         with progress(path, fmt):
-            raw, report = api.load_and_check(path, day)
+            raw, report = api.load_and_check(book if book is not None else path, day)
     if fmt == "json":
         _echo_json(report.model_dump(mode="json"))
     else:
@@ -562,17 +577,21 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
       cbpt-sheets next suivi.xlsx --write
       cbpt-sheets next suivi.xlsx --format json --today 2026-12-01
     """
+    day = parse_day(today)
+    if write:
+        from .writer import fingerprint  # the writer only when writing
+
+        seen = fingerprint(path)  # before reading: a change made meanwhile is caught
+    else:
+        seen = None
+    book = start_reading(path)
     from . import dataset
     from .models import gc_paused
     from .render import actions_text, next_json
     from .steps import next_actions
 
-    day = parse_day(today)
-    if write:
-        from .writer import fingerprint  # openpyxl and the writer only when writing
-    seen = fingerprint(path) if write else None
     with progress(path, fmt), gc_paused():  # many small acyclic objects
-        raw = load_raw(path)
+        raw = load_raw(path, book)
         workbook = dataset.build(raw)
         if not write:
             del raw  # only --write needs the raw rows: free them before computing
@@ -628,20 +647,23 @@ def followup_command(
       cbpt-sheets followup suivi.xlsx --format xlsx --output liste.xlsx
       cbpt-sheets followup suivi.xlsx --write
     """
-
-    from .followup import followup, gdpr_list
-    from .render import followup_csv, followup_json, followup_text, suivi_grid
-    from .steps import next_actions
-    from .writer import fingerprint
-
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx demande --output FICHIER (ex. --output liste.xlsx).")
     day = parse_day(today)
-    seen = fingerprint(path) if write else None
+    if write:
+        from .writer import fingerprint
+
+        seen = fingerprint(path)  # before reading: a change made meanwhile is caught
+    else:
+        seen = None
+    book = start_reading(path)
+    from .followup import followup, gdpr_list
     from .models import gc_paused
+    from .render import followup_csv, followup_json, followup_text, suivi_grid
+    from .steps import next_actions
 
     with progress(path, fmt), gc_paused():  # many small acyclic objects
-        actions = next_actions(load_workbook(path), day)
+        actions = next_actions(load_workbook(path, book), day)
     items = followup(actions, day, days, volunteer, library)
     subtitle = _filters_subtitle(days, volunteer, library)
     _warn_unknown_filter(actions, volunteer, library)
@@ -705,13 +727,18 @@ def brief_command(path: Path, organisation: str, today: str | None, write: bool)
       cbpt-sheets brief suivi.xlsx "Hôpital Necker"
       cbpt-sheets brief suivi.xlsx ORG-0003 --write
     """
+    day = parse_day(today)
+    if write:
+        from .writer import fingerprint
+
+        seen = fingerprint(path)  # before reading: a change made meanwhile is caught
+    else:
+        seen = None
+    book = start_reading(path)
     from .brief import brief
     from .render import brief_text, fiche_grid
-    from .writer import fingerprint
 
-    day = parse_day(today)
-    seen = fingerprint(path) if write else None
-    result = brief(load_workbook(path), organisation, day)
+    result = brief(load_workbook(path, book), organisation, day)
     click.echo(brief_text(result, _width()))
     if write:
         done = write_back(path, grids=[fiche_grid(result)], expected=seen)

@@ -44,8 +44,8 @@ from xml.parsers import expat
 from . import sheetxml as sx
 from .errors import UnreadableWorkbook, WorkbookChanged, WorkbookLocked
 from .models import SheetGrid
-from .reader import MAX_RATIO, MAX_UNPACKED_BYTES
 from .schema import GENERATED_SHEETS
+from .source import MAX_RATIO, MAX_UNPACKED_BYTES
 from .xlsx import rels_path, sheet_parts, workbook_part
 
 GENERATED_NAMES = frozenset(n for s in GENERATED_SHEETS for n in (s.fr, s.en))

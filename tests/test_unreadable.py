@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cbpt_sheets import UnreadableWorkbook, check, reader
+from cbpt_sheets import UnreadableWorkbook, check, source
 from cbpt_sheets.cli import cli
 from tests.corpus.build import build_corpus
 
@@ -62,7 +62,7 @@ def test_zip_bomb_refused_by_measured_size(tmp_path: Path, monkeypatch: pytest.M
 
     path = _good(tmp_path)
     assert check(path).valid
-    monkeypatch.setattr(reader, "MAX_UNPACKED_BYTES", 20_000)
+    monkeypatch.setattr(source, "MAX_UNPACKED_BYTES", 20_000)
     with pytest.raises(UnreadableWorkbook, match="volume anormalement grand"):
         check(path)
 
