@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -263,6 +265,17 @@ class _Run:
     items: list[_Item] = field(default_factory=list)
     seq: int = 0
     phase: int = 0  # the rank of the running pass: same-cell findings sort in pass order
+    _columns: dict[str, _Columns] = field(default_factory=dict)
+
+    def columns(self, key: str) -> _Columns | None:
+        """The column view of a data sheet (None when the workbook lacks it)."""
+        cols = self._columns.get(key)
+        if cols is None:
+            sheet = self.raw.sheets.get(key)
+            if sheet is None:
+                return None
+            cols = self._columns[key] = _Columns(sheet)
+        return cols
 
     def add(
         self,
@@ -404,18 +417,18 @@ def _list_choices(run: _Run, column: Column) -> list[str] | None:
 
 
 def _not_in_list(
-    run: _Run, sheet: SheetData, column: Column, row: RawRow, value: Any,
+    run: _Run, sheet: SheetData, column: Column, row: int, value: Any,
     hint: str | None, what: str, how: str,
 ) -> None:  # fmt: skip
     """A ``not-in-list`` error: what is wrong, the closest entry if any, how to fix it."""
     tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
     run.add(
         "not-in-list", "error", sheet, f"{what}{tail} {how}",
-        key=column.key, row=row.row, value=value, suggestion=hint,
+        key=column.key, row=row, value=value, suggestion=hint,
     )  # fmt: skip
 
 
-def _check_list(run: _Run, sheet: SheetData, column: Column, row: RawRow, value: Any) -> None:
+def _check_list(run: _Run, sheet: SheetData, column: Column, row: int, value: Any) -> None:
     assert column.list is not None
     if isinstance(value, str) and value in EXACT_LIST_INDEX.get(column.list, ()):
         return
@@ -457,18 +470,18 @@ def _check_list(run: _Run, sheet: SheetData, column: Column, row: RawRow, value:
         f"{quote(value)} est écrit autrement que dans la liste : « {canonical} ». "
         "La correction automatique (check --fix) l'écrit comme dans la liste.",
         key=column.key,
-        row=row.row,
+        row=row,
         value=value,
         suggestion=canonical,
         fix=canonical,
     )
 
 
-def _check_cell(run: _Run, sheet: SheetData, column: Column, row: RawRow, value: Any) -> None:
+def _check_cell(run: _Run, sheet: SheetData, column: Column, row: int, value: Any) -> None:
     kind = column.type
     if kind is ColType.DATE and isinstance(value, (dt.date, dt.datetime)):
         return
-    at = {"key": column.key, "row": row.row, "value": value}
+    at = {"key": column.key, "row": row, "value": value}
     if kind is ColType.DATE:
         header = sheet.headers[sheet.columns[column.key]]
         parsed = v.parse_text_date(value) if isinstance(value, str) else None
@@ -615,11 +628,10 @@ _Verdict = tuple[tuple[tuple[Any, ...], dict[str, Any]], ...]
 def _verdict(run: _Run, sheet: SheetData, column: Column, value: Any) -> _Verdict:
     """The findings ``_check_cell`` adds for this value in this column, row left out."""
     recorder = _Recorder(run, value)
-    _check_cell(recorder, sheet, column, _NO_ROW, value)  # type: ignore[arg-type]
+    _check_cell(recorder, sheet, column, 0, value)  # type: ignore[arg-type]
     return tuple(recorder.calls)
 
 
-_NO_ROW = RawRow(0, {}, {})
 _CELL = object()
 
 
@@ -628,67 +640,137 @@ def _computed_keys(spec: Sheet) -> frozenset[str]:
 
 
 def _rows_with_data(spec: Sheet, sheet: SheetData) -> list[RawRow]:
-    """The rows holding something outside the computed columns (``_has_data``), in order."""
-    computed = _computed_keys(spec)
-    blank = v.is_blank
-    out: list[RawRow] = []
-    for row in sheet.rows:
-        if row.errors and any(k not in computed for k in row.errors):
-            out.append(row)
-            continue
-        for k, val in row.values.items():
-            if val is not None and k not in computed and not blank(val):
-                out.append(row)
-                break
-    return out
+    """The rows holding something outside the computed columns, in order."""
+    rows = sheet.rows
+    return [rows[p] for p in _Columns(sheet).with_data(spec)]
+
+
+class _Columns:
+    """A data sheet seen column by column: what the checks ask of its cells, computed once.
+
+    Positions index ``sheet.numbers`` (the Excel rows). Each question (its date, its
+    list code, its findings) is answered once per distinct value of a column, and an
+    Excel error cell counts as empty. A blank cell is None in ``SheetData.data``.
+    """
+
+    def __init__(self, sheet: SheetData) -> None:
+        self.sheet = sheet
+        self.numbers = sheet.numbers
+        self.n = len(sheet.numbers)
+        self._errors: dict[str, set[int]] = {}
+        for position, errors in sheet.cell_errors.items():
+            for key in errors:
+                self._errors.setdefault(key, set()).add(position)
+        self._memo: dict[tuple[str, str], list[Any]] = {}
+        self._distinct: dict[str, dict[Any, None]] = {}
+        self._with_data: list[int] | None = None
+
+    def values(self, key: str) -> list[Any]:
+        """The raw values of a column (all None when the sheet lacks it)."""
+        column = self.sheet.data.get(key)
+        return column if column is not None else [None] * self.n
+
+    def errors(self, key: str) -> set[int]:
+        """The positions of the column's Excel error cells."""
+        return self._errors.get(key, set())
+
+    def distinct(self, key: str) -> dict[Any, None]:
+        """The distinct values of a column (None included), in order of first appearance."""
+        hit = self._distinct.get(key)
+        if hit is None:
+            hit = self._distinct[key] = dict.fromkeys(self.values(key))
+        return hit
+
+    def by_value(self, key: str) -> bool:
+        """Whether the column's cells can be told apart by value (not both ``True`` and ``1``)."""
+        distinct = self.distinct(key)
+        if True in distinct or False in distinct:
+            return not v.bool_and_number(self.values(key))
+        return True
+
+    def _mapped(self, what: str, key: str, function: Any, on_error: Any) -> list[Any]:
+        hit = self._memo.get((what, key))
+        if hit is None:
+            values = self.values(key)
+            if self.by_value(key):
+                memo = {x: function(x) for x in self.distinct(key)}
+                hit = list(map(memo.__getitem__, values))
+            else:
+                hit = [function(x) for x in values]
+            for position in self.errors(key):
+                hit[position] = on_error
+            self._memo[(what, key)] = hit
+        return hit
+
+    def filled(self, key: str) -> list[bool]:
+        """True where the cell holds something (``_filled``: not blank, not an Excel error)."""
+        hit = self._memo.get(("filled", key))
+        if hit is None:
+            hit = list(map(operator.is_not, self.values(key), itertools.repeat(None)))
+            for position in self.errors(key):
+                hit[position] = False
+            self._memo[("filled", key)] = hit
+        return hit
+
+    def dates(self, key: str) -> list[dt.date | None]:
+        """The cell as a date, None when blank, unreadable or an Excel error."""
+        return self._mapped("date", key, v.parse_date, None)
+
+    def codes(self, key: str, list_name: str) -> list[str | None]:
+        """The list code of the cell (``_code``), None when blank, unknown or an Excel error."""
+        return self._mapped("code", key, lambda x: _code(list_name, x), None)
+
+    def with_data(self, spec: Sheet) -> list[int]:
+        """The positions of the rows holding something outside the computed columns."""
+        if self._with_data is None:
+            computed = _computed_keys(spec)
+            keys = [k for k in self.sheet.data if k not in computed]
+            errors: set[int] = set().union(*(self.errors(k) for k in keys))
+            if keys:
+                width = len(keys)
+                columns = [self.sheet.data[k] for k in keys]
+                self._with_data = [
+                    p
+                    for p, cells in enumerate(zip(*columns, strict=True))
+                    if cells.count(None) != width or p in errors
+                ]
+            else:
+                self._with_data = sorted(errors)
+        return self._with_data
 
 
 def _check_cells(run: _Run) -> None:
     for spec in DATA_SHEETS:
         sheet = run.raw.sheets.get(spec.key)
-        if sheet is None:
+        cols = run.columns(spec.key)
+        if sheet is None or cols is None:
             continue
+        numbers = cols.numbers
+        positions = cols.with_data(spec)
         columns = [c for c in spec.columns if not c.computed and c.key in sheet.columns]
-        # per column: key, required, checked (not plain text), verdicts of text values,
-        # verdicts of other values by (type, value) (1, 1.0 and True are different cells)
-        # (optional text columns have nothing to check but Excel errors)
-        plan: list[tuple[str, bool, bool, dict[Any, _Verdict], dict[Any, _Verdict], Column]]
-        plan = [
-            (c.key, c.required, c.type is not ColType.TEXT, {}, {}, c)
-            for c in columns
-            if c.required or c.type is not ColType.TEXT
-        ]
-        blank = v.is_blank
-        add = run.add
-        str_ = str
-        for row in _rows_with_data(spec, sheet):
-            errors = row.errors
-            values = row.values
-            for column in columns if errors else ():
-                ckey = column.key
-                if ckey in errors:
-                    literal = errors[ckey]
-                    run.add(
-                        "formula-error",
-                        "error",
-                        sheet,
-                        f"La cellule affiche l'erreur Excel {literal} : sa formule ne donne "
-                        "pas de valeur. Corrigez la formule ou remplacez-la par la valeur.",
-                        key=ckey,
-                        row=row.row,
-                        value=literal,
-                    )
-            for ckey, required, checked, by_text, by_value, column in plan:
-                if errors and ckey in errors:
-                    continue
-                value = values.get(ckey)
-                if value.__class__ is str_:
-                    empty = not value or value.isspace()
-                else:
-                    empty = value is None or blank(value)
-                if empty:
-                    if required:
-                        header = sheet.headers[sheet.columns[ckey]]
+        for column in columns:
+            for p in sorted(cols.errors(column.key)):
+                literal = sheet.cell_errors[p][column.key]
+                run.add(
+                    "formula-error",
+                    "error",
+                    sheet,
+                    f"La cellule affiche l'erreur Excel {literal} : sa formule ne donne "
+                    "pas de valeur. Corrigez la formule ou remplacez-la par la valeur.",
+                    key=column.key,
+                    row=numbers[p],
+                    value=literal,
+                )
+        for column in columns:
+            if not column.required and column.type is ColType.TEXT:
+                continue  # optional text: nothing to check but Excel errors
+            ckey = column.key
+            values = cols.values(ckey)
+            if column.required:
+                errors = cols.errors(ckey)
+                header = sheet.headers[sheet.columns[ckey]]
+                for p in positions:
+                    if values[p] is None and p not in errors:
                         run.add(
                             "required",
                             "error",
@@ -696,51 +778,78 @@ def _check_cells(run: _Run) -> None:
                             f"« {header} » est obligatoire et cette ligne le laisse vide. "
                             "Complétez la cellule, ou supprimez la ligne si elle est de trop.",
                             key=ckey,
-                            row=row.row,
+                            row=numbers[p],
                         )
-                    continue
-                if not checked:
-                    continue
-                if value.__class__ is str_:
-                    verdict = by_text.get(value)
-                    if verdict is None:
-                        verdict = by_text[value] = _verdict(run, sheet, column, value)
-                else:
-                    memo = (value.__class__, value)
-                    try:
-                        verdict = by_value.get(memo)
-                    except TypeError:  # an unhashable value: checked on its own
-                        verdict = _verdict(run, sheet, column, value)
-                    else:
-                        if verdict is None:
-                            verdict = by_value[memo] = _verdict(run, sheet, column, value)
-                for args, kwargs in verdict:
-                    if kwargs.get("value") is _CELL:
-                        add(*args, row=row.row, **{**kwargs, "value": value})
-                    else:
-                        add(*args, row=row.row, **kwargs)
-            if spec.key == "calls":
-                date = v.parse_date(values.get("date"))
-                if date is not None and date > run.today and "date" not in errors:
+            if column.type is not ColType.TEXT:
+                _replay_verdicts(run, sheet, cols, column)
+        if spec.key == "calls":
+            values = cols.values("date")
+            today = run.today
+            for p, date in enumerate(cols.dates("date")):
+                if date is not None and date > today:
                     run.add(
                         "future-date",
                         "error",
                         sheet,
                         f"Ce contact est daté du {v.format_date(date)}, après aujourd'hui "
-                        f"({v.format_date(run.today)}). Notez un contact une fois fait ; "
+                        f"({v.format_date(today)}). Notez un contact une fois fait ; "
                         "un rappel prévu va dans « Rappeler le ».",
                         key="date",
-                        row=row.row,
-                        value=values.get("date"),
+                        row=numbers[p],
+                        value=values[p],
                     )
 
 
-def _has_data(spec: Sheet, row: RawRow) -> bool:
-    """True when a row holds something outside the computed columns."""
-    computed = _computed_keys(spec)
-    if any(k not in computed for k in row.errors):
-        return True
-    return any(not v.is_blank(val) for k, val in row.values.items() if k not in computed)
+def _positions_of(values: list[Any], wanted: dict[Any, Any]) -> list[int]:
+    """The positions of the cells holding one of a few values (told apart by value)."""
+    if len(wanted) > 8:
+        return [p for p, x in enumerate(values) if x in wanted]
+    found: list[int] = []
+    for x in wanted:  # list.index scans in C: a few scans beat one Python loop
+        at = -1
+        try:
+            while True:
+                at = values.index(x, at + 1)
+                found.append(at)
+        except ValueError:
+            continue
+    found.sort()
+    return found
+
+
+def _replay_verdicts(run: _Run, sheet: SheetData, cols: _Columns, column: Column) -> None:
+    """Check each distinct value of a column once; replay its findings on each of its cells."""
+    values = cols.values(column.key)
+    filled = cols.filled(column.key)
+    numbers = cols.numbers
+    cells: list[tuple[int, _Verdict]]
+    if cols.by_value(column.key):
+        bad = {
+            x: verdict
+            for x in cols.distinct(column.key)
+            if x is not None and (verdict := _verdict(run, sheet, column, x))
+        }
+        if not bad:
+            return
+        cells = [(p, bad[values[p]]) for p in _positions_of(values, bad) if filled[p]]
+    else:  # True and 1 in one column: cell by cell, remembered by (type, value)
+        seen: dict[tuple[type, Any], _Verdict] = {}
+        cells = []
+        for p, x in enumerate(values):
+            if not filled[p]:
+                continue
+            memo = (x.__class__, x)
+            if memo not in seen:
+                seen[memo] = _verdict(run, sheet, column, x)
+            if seen[memo]:
+                cells.append((p, seen[memo]))
+    for p, verdict in cells:
+        value = values[p]
+        for args, kwargs in verdict:
+            if kwargs.get("value") is _CELL:
+                run.add(*args, row=numbers[p], **{**kwargs, "value": value})
+            else:
+                run.add(*args, row=numbers[p], **kwargs)
 
 
 # ---------------------------------------------------------------- across rows and sheets
@@ -751,8 +860,8 @@ class _Org:
     row: RawRow
     name: str
     tracking: str | None
-    contacts: list[RawRow] = field(default_factory=list)
-    appointments: list[RawRow] = field(default_factory=list)
+    contacts: list[int] = field(default_factory=list)  # positions in the Appels columns
+    appointments: list[int] = field(default_factory=list)  # positions in the Rendez-vous ones
 
 
 def _code(spec_list: str, value: Any) -> str | None:
@@ -883,34 +992,40 @@ def _find_org(index: dict[str, _Org], name: str) -> _Org | None:
     return index.get(name_key(name) or fold(name)) or index.get("id:" + fold(name))
 
 
-def _link(run: _Run, index: dict[str, _Org]) -> list[tuple[SheetData, RawRow, str]]:
+_Unknown = tuple[SheetData, int, str, Any]  # sheet, Excel row, name as read, cell value
+
+
+def _link(run: _Run, index: dict[str, _Org]) -> list[_Unknown]:
     """Attach contacts and appointments to their organisation; return the unknown names' rows."""
     org_sheet = run.raw.sheets.get("organisations")
     can_link = org_sheet is not None and "name" in org_sheet.columns
-    unknown: list[tuple[SheetData, RawRow, str]] = []
+    unknown: list[_Unknown] = []
     for key, attr in (("calls", "contacts"), ("appointments", "appointments")):
         sheet = run.raw.sheets.get(key)
-        if sheet is None or "organisation" not in sheet.columns:
+        cols = run.columns(key)
+        if sheet is None or cols is None or "organisation" not in sheet.columns:
             continue
-        for row in sheet.rows:
-            name = v.text(row.values.get("organisation")) if _filled(row, "organisation") else None
-            if name is None:
+        values = cols.values("organisation")
+        filled = cols.filled("organisation")
+        # each distinct name is looked up once: (name as read, its organisation)
+        found = v.map_distinct(
+            lambda x: (name, _find_org(index, name)) if (name := v.text(x)) else (None, None),
+            values,
+        )
+        for p, (name, org) in enumerate(found):
+            if name is None or not filled[p]:
                 continue
-            org = _find_org(index, name)
             if org is not None:
-                getattr(org, attr).append(row)
-                continue
-            if can_link:
-                unknown.append((sheet, row, name))
+                getattr(org, attr).append(p)
+            elif can_link:
+                unknown.append((sheet, cols.numbers[p], name, values[p]))
     return unknown
 
 
-def _report_unknown(
-    run: _Run, unknown: list[tuple[SheetData, RawRow, str]], match: _NameMatcher
-) -> None:
+def _report_unknown(run: _Run, unknown: list[_Unknown], match: _NameMatcher) -> None:
     """One finding per row naming no organisation, with the closest Nom as a hint."""
     org_sheet = run.raw.sheets.get("organisations")
-    for sheet, row, name in unknown:
+    for sheet, row, name, value in unknown:
         hint = match(name)
         tail = f" Vouliez-vous dire « {hint} » ?" if hint else ""
         run.add(
@@ -921,25 +1036,31 @@ def _report_unknown(
             f"« {org_sheet.name if org_sheet else 'Organisations'} ».{tail} Écrivez le "
             "Nom exactement comme dans Organisations, ou ajoutez-y l'organisation.",
             key="organisation",
-            row=row.row,
-            value=row.values.get("organisation"),
+            row=row,
+            value=value,
             suggestion=hint,
         )
 
 
+_CALL_RULE_OUTCOMES = STEP4_OUTCOMES | {"redirected", "head-absent-callback", "send-info", "meeting-set"}  # fmt: skip
+
+
 def _check_calls(run: _Run, orgs: list[_Org]) -> None:
     sheet = run.raw.sheets.get("calls")
-    if sheet is None:
+    cols = run.columns("calls")
+    if sheet is None or cols is None:
         return
-    org_of: dict[int, _Org] = {}
+    numbers = cols.numbers
+    org_of: list[_Org | None] = [None] * cols.n
     for owner in orgs:
-        for row in owner.contacts:
-            org_of[row.row] = owner
+        for p in owner.contacts:
+            org_of[p] = owner
     apps_sheet = run.raw.sheets.get("appointments")
-    for row in _rows_with_data(DATA_SHEETS[1], sheet):
-        org = org_of.get(row.row)
-        date = _date_of(row, "date")
-        callback = _date_of(row, "callback_date")
+    apps = run.columns("appointments")
+    app_dates = apps.dates("date") if apps is not None else []
+    dates = cols.dates("date")
+    callbacks = cols.dates("callback_date")
+    for p, (date, callback) in enumerate(zip(dates, callbacks, strict=True)):
         if date is not None and callback is not None and callback < date:
             run.add(
                 "callback-before-call",
@@ -948,15 +1069,21 @@ def _check_calls(run: _Run, orgs: list[_Org]) -> None:
                 f"« Rappeler le » ({v.format_date(callback)}) tombe avant la date de "
                 f"l'appel ({v.format_date(date)}). Corrigez l'une des deux dates.",
                 key="callback_date",
-                row=row.row,
-                value=row.values.get("callback_date"),
+                row=numbers[p],
+                value=cols.values("callback_date")[p],
             )
-        outcome = (
-            _code("Resultat", row.values.get("outcome")) if "outcome" not in row.errors else None
-        )
-        shown = row.values.get("outcome")
+    outcomes = cols.codes("outcome", "Resultat")
+    shown_values = cols.values("outcome")
+    filled = cols.filled
+    for p, outcome in enumerate(outcomes):
+        if outcome not in _CALL_RULE_OUTCOMES:
+            continue
+        row = numbers[p]
+        org = org_of[p]
+        shown = shown_values[p]
+        date = dates[p]
         if outcome == "redirected" and not any(
-            _filled(row, k) for k in ("phone", "email", "department")
+            filled(k)[p] for k in ("phone", "email", "department")
         ):
             run.add(
                 "outcome-needs-data",
@@ -966,11 +1093,11 @@ def _check_calls(run: _Run, orgs: list[_Org]) -> None:
                 "(« Téléphone obtenu »), l'adresse (« Email obtenu ») ou le service à qui "
                 "écrire (« Service (courrier) »).",
                 key="outcome",
-                row=row.row,
+                row=row,
                 value=shown,
             )
         elif outcome == "head-absent-callback" and not any(
-            _filled(row, k) for k in ("contact", "callback_date")
+            filled(k)[p] for k in ("contact", "callback_date")
         ):
             run.add(
                 "outcome-needs-data",
@@ -979,10 +1106,10 @@ def _check_calls(run: _Run, orgs: list[_Org]) -> None:
                 f"Résultat {quote(shown)} sans précision : notez qui rappeler "
                 "(« Interlocuteur ») ou quand (« Rappeler le »).",
                 key="outcome",
-                row=row.row,
+                row=row,
                 value=shown,
             )
-        elif outcome == "send-info" and not _has_address(row, org):
+        elif outcome == "send-info" and not _has_address(cols, p, org):
             run.add(
                 "outcome-needs-data",
                 "error",
@@ -990,11 +1117,11 @@ def _check_calls(run: _Run, orgs: list[_Org]) -> None:
                 f"Résultat {quote(shown)} mais aucune adresse où l'envoyer : notez une "
                 "adresse e-mail (« Email obtenu ») ou un service (« Service (courrier) »).",
                 key="outcome",
-                row=row.row,
+                row=row,
                 value=shown,
             )
         if outcome == "meeting-set" and date is not None and org is not None and apps_sheet:
-            later = [a for a in org.appointments if (d := _date_of(a, "date")) and d >= date]
+            later = [a for a in org.appointments if (d := app_dates[a]) and d >= date]
             if not later:
                 where = apps_sheet.name
                 run.add(
@@ -1005,10 +1132,10 @@ def _check_calls(run: _Run, orgs: list[_Org]) -> None:
                     f"« {where} » n'en a aucun pour « {org.name} » à cette date ou après. "
                     "Ajoutez-y le rendez-vous.",
                     key="outcome",
-                    row=row.row,
+                    row=row,
                     value=shown,
                 )
-        if outcome in STEP4_OUTCOMES and not _filled(row, "knows_cbpt"):
+        if outcome in STEP4_OUTCOMES and not filled("knows_cbpt")[p]:
             if org is not None and _filled(org.row, "knows_cbpt"):
                 continue
             run.add(
@@ -1019,19 +1146,21 @@ def _check_calls(run: _Run, orgs: list[_Org]) -> None:
                 "l'interlocuteur connaissait déjà CBPT (Oui ou Non) : cela oriente le "
                 "prochain échange.",
                 key="knows_cbpt",
-                row=row.row,
+                row=row,
                 sheet_key="calls",
             )
 
 
-def _has_address(row: RawRow, org: _Org | None) -> bool:
-    if _filled(row, "email") or _filled(row, "department"):
+def _has_address(cols: _Columns, p: int, org: _Org | None) -> bool:
+    """Whether a send-info contact has somewhere to send to (its row, its organisation's)."""
+    email, department = cols.filled("email"), cols.filled("department")
+    if email[p] or department[p]:
         return True
     if org is None:
         return False
     if _filled(org.row, "contact_email") or _filled(org.row, "department"):
         return True
-    return any(_filled(c, "email") or _filled(c, "department") for c in org.contacts)
+    return any(email[c] or department[c] for c in org.contacts)
 
 
 def _check_appointments(run: _Run) -> None:
@@ -1069,59 +1198,25 @@ def _check_appointments(run: _Run) -> None:
             )
 
 
-def _order(row: RawRow) -> tuple[dt.date, int]:
-    return (_date_of(row, "date") or dt.date.min, row.row)
-
-
 def _check_per_organisation(run: _Run, orgs: list[_Org]) -> None:
     org_sheet = run.raw.sheets["organisations"]
     calls = run.raw.sheets.get("calls")
+    cols = run.columns("calls")
     settings = read_settings(run.raw)
     cutoff = add_months(run.today, -settings.retention_months)
+    dates: list[dt.date | None] = cols.dates("date") if cols is not None else []
+    numbers = cols.numbers if cols is not None else []
+    opted_out = (
+        [c == "opt-out" for c in cols.codes("outcome", "Resultat")] if cols is not None else []
+    )
+    # contacts in date order (undated first), then row order: positions follow the rows
+    order = [d or dt.date.min for d in dates]
+    with_opt_out = {id(o) for o in orgs for p in o.contacts if opted_out[p]} if any(opted_out) else set()  # fmt: skip
     for org in orgs:
-        # each contact's date and outcome, read once: (order, date, opted out)
-        seen = {
-            id(c): (
-                ((d or dt.date.min), c.row),
-                d,
-                _code("Resultat", c.values.get("outcome")) == "opt-out",
-            )
-            for c in org.contacts
-            for d in (_date_of(c, "date"),)
-        }
-        contacts = sorted(org.contacts, key=lambda c: seen[id(c)][0])
+        contacts = sorted(org.contacts, key=order.__getitem__)
         # contacted-after-opt-out
-        opt_outs = [c for c in contacts if seen[id(c)][2]]
-        if calls is not None:
-            if org.tracking == "opposition":
-                start = seen[id(opt_outs[-1])][0] if opt_outs else None
-            else:
-                start = seen[id(opt_outs[0])][0] if opt_outs else None
-            for contact in contacts:
-                if org.tracking != "opposition" and start is None:
-                    break
-                if start is not None and seen[id(contact)][0] <= start:
-                    continue
-                if seen[id(contact)][2]:
-                    continue
-                if opt_outs and start is not None:
-                    why = (
-                        f"après le refus d'être recontacté noté ligne {opt_outs[0].row}"
-                        if org.tracking != "opposition"
-                        else f"après le refus d'être recontacté noté ligne {opt_outs[-1].row}"
-                    )
-                else:
-                    why = "alors que l'organisation est marquée « Ne pas contacter »"
-                run.add(
-                    "contacted-after-opt-out",
-                    "error",
-                    calls,
-                    f"« {org.name} » a été contactée {why}. Respectez son refus : ne la "
-                    "recontactez plus ; si ce contact est une erreur de saisie, corrigez-le.",
-                    key="date",
-                    row=contact.row,
-                    value=contact.values.get("date"),
-                )
+        if calls is not None and (org.tracking == "opposition" or id(org) in with_opt_out):
+            _contacted_after_opt_out(run, calls, org, contacts, order, opted_out, numbers)
         # preparation-missing
         if contacts:
             missing: list[tuple[str, str]] = []
@@ -1149,10 +1244,11 @@ def _check_per_organisation(run: _Run, orgs: list[_Org]) -> None:
                     row=org.row.row,
                 )
         # retention-expired
-        dates = [d for c in contacts if (d := seen[id(c)][1]) is not None]
-        if dates and max(dates) < cutoff:
+        last = max(filter(None, map(dates.__getitem__, contacts)), default=None)
+        if last is not None and last < cutoff:
+            assert cols is not None
             personal_org = [k for k in PERSONAL_ORG_KEYS if _filled(org.row, k)]
-            personal_calls = any(_filled(c, k) for c in contacts for k in PERSONAL_CALL_KEYS)
+            personal_calls = any(cols.filled(k)[p] for p in contacts for k in PERSONAL_CALL_KEYS)
             if personal_org or personal_calls:
                 key = (
                     min(personal_org, key=lambda k: org_sheet.columns.get(k, 0))
@@ -1163,13 +1259,53 @@ def _check_per_organisation(run: _Run, orgs: list[_Org]) -> None:
                     "retention-expired",
                     "warning",
                     org_sheet,
-                    f"Aucun contact avec « {org.name} » depuis le {v.format_date(max(dates))}, "
+                    f"Aucun contact avec « {org.name} » depuis le {v.format_date(last)}, "
                     f"soit plus de {settings.retention_months} mois : les données personnelles "
                     "(interlocuteur, téléphones, e-mails) doivent être revues ou effacées (RGPD).",
                     key=key,
                     row=org.row.row,
                     value=org.row.values.get(key),
                 )
+
+
+def _contacted_after_opt_out(
+    run: _Run,
+    calls: SheetData,
+    org: _Org,
+    contacts: list[int],
+    order: list[dt.date],
+    opted_out: list[bool],
+    numbers: list[int],
+) -> None:
+    """Contacts after a refusal to be contacted, or of an organisation marked Ne pas contacter."""
+    opt_outs = [p for p in contacts if opted_out[p]]
+    if org.tracking == "opposition":
+        start = opt_outs[-1] if opt_outs else None
+    else:
+        start = opt_outs[0] if opt_outs else None
+    if org.tracking != "opposition" and start is None:
+        return
+    values = calls.data.get("date") or [None] * len(numbers)
+    for p in contacts:
+        # after the refusal: later in date order, or the same date on a later row
+        if start is not None and (order[p], numbers[p]) <= (order[start], numbers[start]):
+            continue
+        if opted_out[p]:
+            continue
+        if opt_outs and start is not None:
+            why = f"après le refus d'être recontacté noté ligne {numbers[start]}"
+        else:
+            why = "alors que l'organisation est marquée « Ne pas contacter »"
+        run.add(
+            "contacted-after-opt-out",
+            "error",
+            calls,
+            f"« {org.name} » a été contactée {why}. Respectez son refus : ne la "
+            "recontactez plus ; si ce contact est une erreur de saisie, corrigez-le.",
+            key="date",
+            row=numbers[p],
+            value=values[p],
+        )
 
 
 def _run(raw: RawWorkbook, today: dt.date) -> _Run:

@@ -245,12 +245,7 @@ def typed_column(spec: Sheet, key: str, values: list[Any]) -> list[Any]:
             c.key: _converter(c) for c in spec.columns if not c.computed
         }
     convert = converters[key]
-    distinct = dict.fromkeys(values)  # 1 and True are one key: type those cells one by one
-    if any(x.__class__ is bool for x in distinct) and any(x.__class__ is not bool and x.__class__ in (int, float) for x in distinct):  # fmt: skip
-        return [None if x is None else _typed_cell(convert, x) for x in values]
-    memo = {x: _typed_cell(convert, x) for x in distinct if x is not None}
-    memo[None] = None
-    return list(map(memo.__getitem__, values))
+    return v.map_distinct(lambda x: None if x is None else _typed_cell(convert, x), values)
 
 
 def _typed_cell(convert: Callable[[Any], Any], value: Any) -> Any:

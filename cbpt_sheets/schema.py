@@ -432,9 +432,17 @@ def _fold_str(text: str) -> str:
     return _fold_uncached(text)
 
 
+_COMBINING = {cp: None for cp in range(0x300, 0x370) if unicodedata.combining(chr(cp))}
+
+
 def _fold_uncached(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text).translate(_DASHES))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = str(text).translate(_DASHES)
+    if not text.isascii():  # NFKD leaves ASCII as is
+        # accents of Latin letters are the combining marks U+0300-U+036F; any other
+        # non-ASCII letter left goes through the general (slower) removal
+        text = unicodedata.normalize("NFKD", text).translate(_COMBINING)
+        if not text.isascii():
+            text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACES.sub(" ", text).strip().casefold()
 
 

@@ -34,6 +34,33 @@ _TIME = re.compile(r"^(\d{1,2})\s*[h:]\s*(\d{2})?(?::(\d{2}))?$")
 _DIGITS5 = re.compile(r"^\d{5}$")
 
 
+def map_distinct(function: Callable[[CellValue], Any], cells: list[CellValue]) -> list[Any]:
+    """``[function(x) for x in cells]``, calling ``function`` once per distinct value.
+
+    A column of a network workbook repeats the same few hundred dates, labels and
+    names over 100k rows. Cells are told apart by value, so a column holding both
+    a boolean and a number (``True == 1``) is mapped cell by cell instead.
+    """
+    try:
+        distinct = dict.fromkeys(cells)
+    except TypeError:  # an unhashable value (never from a file): cell by cell
+        return [function(x) for x in cells]
+    if (True in distinct or False in distinct) and bool_and_number(cells):
+        return [function(x) for x in cells]
+    memo = {x: function(x) for x in distinct}
+    return list(map(memo.__getitem__, cells))
+
+
+def bool_and_number(cells: list[CellValue]) -> bool:
+    """True when the cells hold a boolean and a number equal to it (``True == 1``)."""
+    kinds = {
+        x.__class__
+        for x in cells
+        if x is not None and x.__class__ is not str and (x == 0 or x == 1)
+    }
+    return bool in kinds and len(kinds) > 1
+
+
 def is_blank(value: CellValue) -> bool:
     """True for an empty cell (None or only spaces)."""
     if value is None:
