@@ -820,7 +820,7 @@ def _positions_of(values: list[Any], wanted: dict[Any, Any]) -> list[int]:
 def _replay_verdicts(run: _Run, sheet: SheetData, cols: _Columns, column: Column) -> None:
     """Check each distinct value of a column once; replay its findings on each of its cells."""
     values = cols.values(column.key)
-    filled = cols.filled(column.key)
+    errors = cols.errors(column.key)  # an Excel error cell has its own finding
     numbers = cols.numbers
     cells: list[tuple[int, _Verdict]]
     if cols.by_value(column.key):
@@ -831,12 +831,12 @@ def _replay_verdicts(run: _Run, sheet: SheetData, cols: _Columns, column: Column
         }
         if not bad:
             return
-        cells = [(p, bad[values[p]]) for p in _positions_of(values, bad) if filled[p]]
+        cells = [(p, bad[values[p]]) for p in _positions_of(values, bad) if p not in errors]
     else:  # True and 1 in one column: cell by cell, remembered by (type, value)
         seen: dict[tuple[type, Any], _Verdict] = {}
         cells = []
         for p, x in enumerate(values):
-            if not filled[p]:
+            if x is None or p in errors:
                 continue
             memo = (x.__class__, x)
             if memo not in seen:

@@ -245,7 +245,10 @@ def typed_column(spec: Sheet, key: str, values: list[Any]) -> list[Any]:
             c.key: _converter(c) for c in spec.columns if not c.computed
         }
     convert = converters[key]
-    return v.map_distinct(lambda x: None if x is None else _typed_cell(convert, x), values)
+    typed = v.map_distinct(
+        lambda x: None if x is None else _typed_cell(convert, x), values, same=True
+    )
+    return values if typed is None else typed
 
 
 def _typed_cell(convert: Callable[[Any], Any], value: Any) -> Any:

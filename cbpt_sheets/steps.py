@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -121,6 +122,10 @@ class History:
         )
 
 
+_ORGANISATION = operator.attrgetter("organisation")
+_ROW = operator.attrgetter("row")
+
+
 def link(workbook: Workbook) -> list[History]:
     """Each organisation with its contacts and appointments (linked by Nom or ID, folded)."""
     by_name: dict[str, list[int]] = {}
@@ -144,12 +149,24 @@ def link(workbook: Workbook) -> list[History]:
             )
         return hit
 
-    for contact in workbook.contacts:
-        for index in targets(contact.organisation):
-            histories[index].contacts.append(contact)
-    for app in workbook.appointments:
-        for index in targets(app.organisation):
-            histories[index].appointments.append(app)
+    # group the rows by the name they give, then attach each group to its organisations
+    for attr, items in (("contacts", workbook.contacts), ("appointments", workbook.appointments)):
+        groups: dict[str, list[Any]] = {}
+        for name, item in zip(map(_ORGANISATION, items), items, strict=True):
+            group = groups.get(name)
+            if group is None:
+                groups[name] = [item]
+            else:
+                group.append(item)
+        mixed: set[int] = set()  # organisations named in more than one way
+        for name, group in groups.items():
+            for index in targets(name):
+                linked = getattr(histories[index], attr)
+                if linked:
+                    mixed.add(index)
+                linked.extend(group)
+        for index in mixed:  # back to sheet order
+            getattr(histories[index], attr).sort(key=_ROW)
     return histories
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 import phonenumbers
 
@@ -34,12 +34,24 @@ _TIME = re.compile(r"^(\d{1,2})\s*[h:]\s*(\d{2})?(?::(\d{2}))?$")
 _DIGITS5 = re.compile(r"^\d{5}$")
 
 
-def map_distinct(function: Callable[[CellValue], Any], cells: list[CellValue]) -> list[Any]:
+@overload
+def map_distinct(
+    function: Callable[[CellValue], Any], cells: list[CellValue], same: Literal[False] = False
+) -> list[Any]: ...
+@overload
+def map_distinct(
+    function: Callable[[CellValue], Any], cells: list[CellValue], same: Literal[True]
+) -> list[Any] | None: ...
+def map_distinct(
+    function: Callable[[CellValue], Any], cells: list[CellValue], same: bool = False
+) -> list[Any] | None:
     """``[function(x) for x in cells]``, calling ``function`` once per distinct value.
 
     A column of a network workbook repeats the same few hundred dates, labels and
     names over 100k rows. Cells are told apart by value, so a column holding both
     a boolean and a number (``True == 1``) is mapped cell by cell instead.
+    ``same``: return None when ``function`` gives back every value itself (the
+    cells need no change: text already stripped, say), sparing the mapping.
     """
     try:
         distinct = dict.fromkeys(cells)
@@ -48,6 +60,8 @@ def map_distinct(function: Callable[[CellValue], Any], cells: list[CellValue]) -
     if (True in distinct or False in distinct) and bool_and_number(cells):
         return [function(x) for x in cells]
     memo = {x: function(x) for x in distinct}
+    if same and all(y is x for x, y in memo.items()):
+        return None
     return list(map(memo.__getitem__, cells))
 
 
