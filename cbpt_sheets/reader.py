@@ -142,8 +142,9 @@ def _clean_column(column: list[Any]) -> list[Any]:
     """A column's calamine values as the reader gives them: blank text None, whole floats int."""
     str_ = str
     convert = _convert_cell
+    same = {}.setdefault  # equal texts become one object: later look-ups compare identities
     return [
-        (None if not x or x.isspace() else x)
+        (None if not x or x.isspace() else same(x, x))
         if x.__class__ is str_
         else (x if x.__class__ in _AS_IS or x is None else convert(x))
         for x in column
