@@ -142,7 +142,8 @@ def _clean_column(column: list[Any]) -> list[Any]:
     """A column's calamine values as the reader gives them: blank text None, whole floats int."""
     str_ = str
     convert = _convert_cell
-    same = {}.setdefault  # equal texts become one object: later look-ups compare identities
+    canonical: dict[str, str] = {}  # equal texts become one object: later look-ups
+    same = canonical.setdefault  # compare identities, not characters
     return [
         (None if not x or x.isspace() else same(x, x))
         if x.__class__ is str_
