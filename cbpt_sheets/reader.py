@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import dataset
@@ -93,7 +93,10 @@ def _read_data_sheet(
     reach = max(indexes) + 1 if indexes else 0
     if body and min(map(len, body)) < reach:  # ragged rows (xlwings): pad them
         body = [cells if len(cells) >= reach else [*cells, *[None] * (reach - len(cells))] for cells in body]  # fmt: skip
-    data = [_clean_column(list(map(operator.itemgetter(index), body))) for index in indexes]
+    # the columns, in one pass in C (rows longer than ``reach`` are cut at the shortest)
+    transposed = list(zip(*body, strict=False)) if body else [()] * reach
+    data = [_clean_column(transposed[index]) for index in indexes]
+    del transposed
     # Excel errors of known columns, by position in body
     error_by_pos: dict[int, dict[str, str]] = {}
     errors_anywhere: set[int] = set()
@@ -138,18 +141,26 @@ def _read_data_sheet(
 _AS_IS = frozenset((dt.date, dt.datetime, dt.time, int, bool))  # what _convert keeps as is
 
 
-def _clean_column(column: list[Any]) -> list[Any]:
-    """A column's calamine values as the reader gives them: blank text None, whole floats int."""
+def _clean_column(column: Sequence[Any]) -> list[Any]:
+    """A column's calamine values as the reader gives them: blank text None, whole floats int.
+
+    Equal texts become one object (the first seen), so that every later look-up of a
+    value (distinct values, list codes, names) compares identities, not characters.
+    """
     str_ = str
     convert = _convert_cell
-    canonical: dict[str, str] = {}  # equal texts become one object: later look-ups
-    same = canonical.setdefault  # compare identities, not characters
-    return [
-        (None if not x or x.isspace() else same(x, x))
+    canonical: dict[str, str] = {}
+    same = canonical.setdefault
+    cleaned = [
+        (same(x, x) if x else None)
         if x.__class__ is str_
         else (x if x.__class__ in _AS_IS or x is None else convert(x))
         for x in column
     ]
+    blank = {text for text in canonical if text.isspace()}  # only spaces: empty too
+    if blank:
+        cleaned = [None if x in blank else x for x in cleaned]
+    return cleaned
 
 
 def _convert_cell(value: Any) -> Any:
