@@ -96,8 +96,7 @@ def _fold(text: str) -> str:
 @lru_cache(maxsize=65_536)
 def _phone(value: Any) -> str | None:
     """A phone cell written the French way, or None when it is not a valid number."""
-    number = v.parse_phone(value)
-    return v.format_phone(number) if number is not None else None
+    return v.phone(value)
 
 
 # A plain ASCII address that email_validator always accepts: dot-atom local part of

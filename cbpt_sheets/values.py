@@ -269,6 +269,12 @@ def format_phone(number: phonenumbers.PhoneNumber) -> str:
 
 def phone(value: CellValue) -> str | None:
     """The phone number of a cell, written the French way, or None if absent or invalid."""
+    if value.__class__ is str and (m := _FRENCH_NATIONAL.match(value.strip())):
+        # the common case, without building a PhoneNumber: what format_phone writes
+        nsn = "".join(m.groups())
+        valid = _french_validity()
+        if valid is not None and nsn[0] != "8":
+            return f"0{nsn[0]} {nsn[1:3]} {nsn[3:5]} {nsn[5:7]} {nsn[7:9]}" if valid(nsn) else None
     number = parse_phone(value)
     return format_phone(number) if number is not None else None
 

@@ -25,3 +25,16 @@ def test_parse_phone_still_refuses_and_accepts() -> None:
     assert values.parse_phone("09 99 99 99 99") is not None
     assert values.parse_phone("08 00 00 00 00") is not None  # toll free
     assert values.parse_phone("08 70 00 00 00") is None  # no such type in FR
+
+
+def test_phone_fast_path_writes_what_format_phone_writes() -> None:
+    rng = random.Random(11)
+    separators = ["", " ", ".", "-"]
+    for _ in range(20_000):
+        digits = f"0{rng.randrange(1, 10)}{rng.randrange(10**8):08d}"
+        sep = rng.choice(separators)
+        typed = digits[:2] + sep + sep.join(digits[i : i + 2] for i in range(2, 10, 2))
+        typed = rng.choice(["", " "]) + typed + rng.choice(["", "  "])
+        number = values.parse_phone(typed)
+        slow = values.format_phone(number) if number is not None else None
+        assert values.phone(typed) == slow, typed
