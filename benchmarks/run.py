@@ -278,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
                  f"{_fmt(gen, '.1f')} s), median of {args.runs} runs").replace(",", " ")  # fmt: skip
         print(title, file=sys.stderr, flush=True)
         results = run_scale(path, args.runs, lambda s: print(s, file=sys.stderr, flush=True))
-        block = f"{title}\n\n{format_table(results)}\n\nTargets (they apply at the large scale):\n{format_targets(results)}\n"
+        heading = ("Targets" if scale == "large" else
+                   "The targets, as they would read at this scale (they are set at the large scale)")  # fmt: skip
+        block = f"{title}\n\n{format_table(results)}\n\n{heading}:\n{format_targets(results)}\n"
         print(block, flush=True)
         tables.append(block)
         report["scales"][scale] = [r.__dict__ | {"wall": r.wall, "peak": r.peak} for r in results]  # type: ignore[index]

@@ -62,7 +62,8 @@ class SheetData:
 
     The values are held by column (``data``: one list per known column, aligned with
     ``numbers``), which is how the checks and the model builder go through them;
-    ``rows`` gives the same values row by row, built on first use.
+    ``rows`` gives the same values row by row, built on first use. In ``data`` a
+    blank cell (empty, or only spaces) is None, and equal texts are one object.
     """
 
     key: str

@@ -68,7 +68,7 @@ def _read_data_sheet(
 
     A row is kept when a known column holds a value or an Excel error; a row whose
     known columns are blank but whose other cells hold something is kept only when
-    it has an Excel error somewhere (as before: nothing to check on it otherwise).
+    it has an Excel error somewhere (otherwise there is nothing to check on it).
     """
     start = _find_header(key, rows)
     header_cells = rows[start] if rows else []

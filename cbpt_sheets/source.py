@@ -41,12 +41,11 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def open_zip(path: Path, flagged: set[str] | None = None, inspect: bool = True) -> zipfile.ZipFile:
-    """Open the file as a zip after the checks that make an untrusted file safe to read.
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """Open the file as a zip after the quick checks: a file, not OLE, a zip, sizes declared.
 
-    ``flagged`` receives the parts that may hold Excel error cells (``t="e"``).
-    ``inspect=False`` leaves out the unpacking of every part (``Inspection`` does it
-    beside the reading); the declared sizes are still checked.
+    The unpacking of every part (measured sizes, XML bombs, damage) is ``Inspection``'s,
+    beside the reading.
     """
     if not path.exists():
         raise UnreadableWorkbook(f"Le fichier « {path} » n'existe pas.")
@@ -86,15 +85,6 @@ def open_zip(path: Path, flagged: set[str] | None = None, inspect: bool = True) 
         raise UnreadableWorkbook(
             f"« {path.name} » n'est pas un classeur Excel : la partie xl/workbook.xml manque."
         )
-    if not inspect:
-        return archive
-    try:
-        found = _inspect_parts(archive, path.name)
-    except BaseException:
-        archive.close()
-        raise
-    if flagged is not None:
-        flagged.update(found)
     return archive
 
 
@@ -164,8 +154,6 @@ class Inspection:
     """
 
     def __init__(self, path: Path) -> None:
-        import threading
-
         self._path = path
         self._found: set[str] = set()
         self._error: BaseException | None = None
@@ -265,7 +253,7 @@ class PendingBook:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._archive = open_zip(self.path, inspect=False)
+        self._archive = open_zip(self.path)
         self._inspection = Inspection(self.path)
         self._results: dict[str, list[list[Any]] | BaseException] = {}
         self._ready: dict[str, threading.Event] = {}
