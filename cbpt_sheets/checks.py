@@ -638,10 +638,13 @@ def _computed_keys(spec: Sheet) -> frozenset[str]:
     return frozenset(c.key for c in spec.columns if c.computed)
 
 
-def _rows_with_data(spec: Sheet, sheet: SheetData) -> list[RawRow]:
-    """The rows holding something outside the computed columns, in order."""
-    rows = sheet.rows
-    return [rows[p] for p in _Columns(sheet).with_data(spec)]
+def _rows_with_data(run: _Run, key: str) -> list[RawRow]:
+    """The rows of a sheet holding something outside the computed columns, in order."""
+    cols = run.columns(key)
+    if cols is None:
+        return []
+    rows = cols.sheet.rows
+    return [rows[p] for p in cols.with_data()]
 
 
 class _Columns:
@@ -650,6 +653,9 @@ class _Columns:
     Positions index ``sheet.numbers`` (the Excel rows). Each question (its date, its
     list code, its findings) is answered once per distinct value of a column, and an
     Excel error cell counts as empty. A blank cell is None in ``SheetData.data``.
+    The cell checks and every pass over Appels work on positions; the passes that
+    read many cells of one row of the smaller sheets (duplicates and preparation on
+    Organisations, the status rules of Rendez-vous) go through ``SheetData.rows``.
     """
 
     def __init__(self, sheet: SheetData) -> None:
@@ -719,10 +725,11 @@ class _Columns:
         """The list code of the cell (``_code``), None when blank, unknown or an Excel error."""
         return self._mapped("code", key, lambda x: _code(list_name, x), None)
 
-    def with_data(self, spec: Sheet) -> list[int]:
+    def with_data(self) -> list[int]:
         """The positions of the rows holding something outside the computed columns."""
         if self._with_data is None:
-            computed = _computed_keys(spec)
+            spec = _sheet_spec(self.sheet.key)
+            computed = _computed_keys(spec) if spec is not None else frozenset()
             keys = [k for k in self.sheet.data if k not in computed]
             errors: set[int] = set().union(*(self.errors(k) for k in keys))
             if keys:
@@ -745,7 +752,7 @@ def _check_cells(run: _Run) -> None:
         if sheet is None or cols is None:
             continue
         numbers = cols.numbers
-        positions = cols.with_data(spec)
+        positions = cols.with_data()
         columns = [c for c in spec.columns if not c.computed and c.key in sheet.columns]
         for column in columns:
             for p in sorted(cols.errors(column.key)):
@@ -887,7 +894,7 @@ def _check_organisations(run: _Run) -> dict[str, _Org]:
     index: dict[str, _Org] = {}
     if sheet is None or "name" not in sheet.columns:
         return index
-    rows = _rows_with_data(DATA_SHEETS[0], sheet)
+    rows = _rows_with_data(run, "organisations")
     seen_ids: dict[str, RawRow] = {}
     seen_names: dict[str, RawRow] = {}
     seen_phones: dict[str, tuple[RawRow, str]] = {}
@@ -1041,7 +1048,12 @@ def _report_unknown(run: _Run, unknown: list[_Unknown], match: _NameMatcher) -> 
         )
 
 
-_CALL_RULE_OUTCOMES = STEP4_OUTCOMES | {"redirected", "head-absent-callback", "send-info", "meeting-set"}  # fmt: skip
+_CALL_RULE_OUTCOMES = STEP4_OUTCOMES | {
+    "redirected",
+    "head-absent-callback",
+    "send-info",
+    "meeting-set",
+}
 
 
 def _check_calls(run: _Run, orgs: list[_Org]) -> None:
@@ -1166,7 +1178,7 @@ def _check_appointments(run: _Run) -> None:
     sheet = run.raw.sheets.get("appointments")
     if sheet is None:
         return
-    for row in _rows_with_data(DATA_SHEETS[2], sheet):
+    for row in _rows_with_data(run, "appointments"):
         status = _code("Statut", row.values.get("status")) if _filled(row, "status") else "proposed"
         if status is None:
             continue  # not-in-list already says it
@@ -1210,7 +1222,9 @@ def _check_per_organisation(run: _Run, orgs: list[_Org]) -> None:
     )
     # contacts in date order (undated first), then row order: positions follow the rows
     order = [d or dt.date.min for d in dates]
-    with_opt_out = {id(o) for o in orgs for p in o.contacts if opted_out[p]} if any(opted_out) else set()  # fmt: skip
+    with_opt_out: set[int] = set()  # the organisations with a refusal noted
+    if any(opted_out):
+        with_opt_out = {id(o) for o in orgs for p in o.contacts if opted_out[p]}
     for org in orgs:
         contacts = sorted(org.contacts, key=order.__getitem__)
         # contacted-after-opt-out

@@ -279,7 +279,7 @@ def read_summary(path: Path) -> str:
     lines = [f"Classeur lu : {path.name} ({'français' if raw.lang == 'fr' else 'anglais'})"]
     for key, label in SHEET_LABELS.items():
         sheet = raw.sheets.get(key)
-        count = len(sheet.rows) if sheet else 0
+        count = len(sheet.numbers) if sheet else 0
         name = sheet.name if sheet else "absente"
         lines.append(f"  {name:<15} {_thousands(count):>6} {label}")
     return "\n".join(lines)

@@ -215,7 +215,12 @@ def settings(raw: RawWorkbook) -> Settings:
 
 
 def build(raw: RawWorkbook) -> Workbook:
-    """The typed workbook of a raw one (rows that cannot be typed are left to the checks)."""
+    """The typed workbook of a raw one (rows that cannot be typed are left to the checks).
+
+    The models are built as ``model_construct`` builds them, every field set; the
+    models of one sheet share one ``model_fields_set`` (pydantic only ever adds a
+    field name to it, always one already there): treat it as read-only.
+    """
     with gc_paused():
         return _build(raw)
 

@@ -26,9 +26,9 @@ from .schema import (
     match_header,
     match_sheet,
 )
-from .source import MAX_RATIO, MAX_UNPACKED_BYTES, PendingBook, open_book
+from .source import PendingBook, open_book
 
-__all__ = ["MAX_RATIO", "MAX_UNPACKED_BYTES", "assemble", "read_raw", "read_workbook"]
+__all__ = ["assemble", "read_raw", "read_workbook"]
 
 
 def _convert(value: Any) -> Any:
@@ -92,11 +92,8 @@ def _read_data_sheet(
     indexes = list(columns.values())
     reach = max(indexes) + 1 if indexes else 0
     if body and min(map(len, body)) < reach:  # ragged rows (xlwings): pad them
-        body = [cells if len(cells) >= reach else [*cells, *[None] * (reach - len(cells))] for cells in body]  # fmt: skip
-    # the columns, in one pass in C (rows longer than ``reach`` are cut at the shortest)
-    transposed = list(zip(*body, strict=False)) if body else [()] * reach
-    data = [_clean_column(transposed[index]) for index in indexes]
-    del transposed
+        body = [_padded(cells, reach) for cells in body]
+    data = [_clean_column(column) for column in _columns_of(body, indexes)]
     # Excel errors of known columns, by position in body
     error_by_pos: dict[int, dict[str, str]] = {}
     errors_anywhere: set[int] = set()
@@ -136,6 +133,28 @@ def _read_data_sheet(
         position = {pos: i for i, pos in enumerate(kept)}
         sheet.cell_errors = {position[pos]: errs for pos, errs in error_by_pos.items()}
     return sheet
+
+
+def _padded(cells: list[Any], width: int) -> list[Any]:
+    """A row made at least ``width`` cells long with empty cells."""
+    return cells if len(cells) >= width else [*cells, *[None] * (width - len(cells))]
+
+
+def _columns_of(body: list[list[Any]], indexes: list[int]) -> list[Sequence[Any]]:
+    """The cells at ``indexes`` of every row (each long enough), column by column, in C.
+
+    A row much wider than the known columns (a stray cell far to the right) has its
+    known cells taken out first.
+    """
+    if not body or not indexes:
+        return [() for _ in indexes]
+    if len(body[0]) <= 2 * len(indexes):
+        transposed = list(zip(*body, strict=False))  # cut at the shortest row: long enough
+        return [transposed[index] for index in indexes]
+    if len(indexes) == 1:
+        only = indexes[0]
+        return [[cells[only] for cells in body]]
+    return list(zip(*map(operator.itemgetter(*indexes), body), strict=True))
 
 
 _AS_IS = frozenset((dt.date, dt.datetime, dt.time, int, bool))  # what _convert keeps as is
@@ -271,8 +290,11 @@ def read_raw(source: str | os.PathLike[str] | PendingBook) -> RawWorkbook:
             raw = assemble(
                 str(book.path), book.names, book.rows, lambda name, _rows: book.errors(name)
             )
-    except BaseException:
+    except Exception:
         book.finish()  # an unsafe or damaged file says so, whatever the reading met
+        raise
+    except BaseException:  # Ctrl-C: stop at once, the threads end on their own
+        book.close()
         raise
     book.finish()
     return raw

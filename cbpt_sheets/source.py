@@ -97,7 +97,8 @@ def _inspect_parts(archive: zipfile.ZipFile, name: str) -> set[str]:
     """Unpack every XML part once, as a stream: refuse DTDs (XML bombs), oversize and damage.
 
     Declared sizes can lie; this counts the bytes really unpacked and lets zipfile
-    check each part's CRC, before any XML parser (calamine, openpyxl) sees the file.
+    check each part's CRC. It runs beside calamine (see ``Inspection``) and before
+    any other XML parser (openpyxl, the writer's expat) sees the file.
     Returns the parts where an Excel error cell (``t="e"``) may be, so that only
     those are read again for them.
     """
@@ -146,17 +147,19 @@ class Inspection:
     """``_inspect_parts`` in a thread of its own, beside calamine's reading.
 
     Both mostly unpack and parse outside the GIL, so on two cores the inspection
-    costs no wall time. Its verdict still comes first: ``flagged`` waits for it, and
-    ``settle`` raises its error in place of any error the reading met meanwhile.
-    The inspection reads through its own handle on the file. A bomb cannot cost
-    more than before: the declared sizes are checked before either starts, and
-    both readers stop at them.
+    costs no wall time. Its verdict comes first: ``flagged`` waits for it, a reader
+    waiting for a sheet stops as soon as it fails (``failed``), and ``settle``
+    raises its error in place of any error the reading met meanwhile. What runs
+    beside it is calamine alone, whose XML parser expands no entity and whose zip
+    reader stops at the declared sizes, checked before either starts: a bomb costs
+    at most what those sizes allow. The inspection reads through its own handle.
     """
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._found: set[str] = set()
         self._error: BaseException | None = None
+        self.failed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cbpt-inspection", daemon=True)
         self._thread.start()
 
@@ -171,6 +174,7 @@ class Inspection:
                     "dans Excel pour le réparer, ou repartez de la dernière copie."
                 )
             self._error = exc
+            self.failed.set()
 
     def settle(self) -> None:
         """Wait for the inspection; raise its error if it found the file unsafe or damaged."""
@@ -203,7 +207,14 @@ def error_cells(
         return {}
     if flagged is not None and part not in flagged:
         return {}
-    data = archive.read(part)
+    try:
+        data = archive.read(part)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:  # replaced meanwhile
+        name = Path(archive.filename or "").name
+        raise UnreadableWorkbook(
+            f"« {name} » a changé ou s'est abîmé pendant la lecture. Fermez-le dans Excel "
+            "et relancez la commande."
+        ) from exc
     if b't="e"' not in data:
         return {}
     out: dict[tuple[int, int], str] = {}
@@ -215,28 +226,11 @@ def error_cells(
     return out
 
 
-def _largest_data_sheet(archive: zipfile.ZipFile, parts: dict[str, str]) -> str | None:
-    """The name of the data sheet whose part is the largest, worth reading ahead."""
-    sizes: dict[str, int] = {}
-    for name, part in parts.items():
-        if match_sheet(name) not in _DATA_KEYS:
-            continue
-        try:
-            sizes[name] = archive.getinfo(part).file_size
-        except KeyError:
-            continue
-    if not sizes:
-        return None
-    name = max(sizes, key=lambda n: sizes[n])
-    return name if sizes[name] > _READ_AHEAD_MIN_BYTES else None
-
-
 _DATA_KEYS = frozenset(s.key for s in DATA_SHEETS)
-_READ_AHEAD_MIN_BYTES = 1 << 20  # below this a thread costs more than it saves
-
-
-_DATA_KEYS = frozenset(s.key for s in DATA_SHEETS)
-_READ_AHEAD_MIN_BYTES = 1 << 20  # a sheet part smaller than this is not worth a thread of its own
+# A sheet part smaller than this is not worth a thread of its own (the thread opens a
+# calamine workbook of its own, which parses the shared strings a second time).
+_READ_AHEAD_MIN_BYTES = 1 << 20
+_POLL_SECONDS = 0.02  # how often a reader waiting for a sheet looks at the inspection
 
 
 class PendingBook:
@@ -244,25 +238,42 @@ class PendingBook:
 
     The quick checks run in the caller's thread and raise at once. Then three
     threads start: the inspection, one reading the largest data sheet, one reading
-    the other sheets the reader needs (data sheets and settings) in workbook order.
-    ``rows(name)`` waits for one sheet; ``finish()`` waits for everything and raises
-    the inspection's error first, whatever the reading met meanwhile: an unsafe or
+    the other sheets the reader needs (the first sheet of each data sheet and of
+    Paramètres) in workbook order. ``rows(name)`` waits for one sheet (and hands it
+    over: the book keeps no copy); ``finish()`` waits for everything and raises the
+    inspection's error first, whatever the reading met meanwhile: an unsafe or
     damaged file says so. Each thread reads through a calamine workbook of its own
-    (one workbook cannot be read by two threads at once).
+    (one workbook cannot be read by two threads at once). ``close()`` (or a ``with``
+    block) lets the threads end on their own, when the reading is abandoned.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._archive = open_zip(self.path)
-        self._inspection = Inspection(self.path)
+        self.names: list[str] = []
+        self.parts: dict[str, str] = {}
         self._results: dict[str, list[list[Any]] | BaseException] = {}
         self._ready: dict[str, threading.Event] = {}
         self._threads: list[threading.Thread] = []
+        self._archive = open_zip(self.path)
+        try:
+            self._inspection = Inspection(self.path)
+        except BaseException:
+            self._archive.close()
+            raise
         try:
             self._start()
-        except BaseException:
-            self.finish()  # the inspection's error, if any, takes the place of this one
+        except BaseException as exc:
+            if isinstance(exc, Exception):
+                self.finish()  # the inspection's error, if any, takes the place of this one
+            else:
+                self.close()
             raise
+
+    def __enter__(self) -> PendingBook:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def _start(self) -> None:
         name = self.path.name
@@ -274,15 +285,22 @@ class PendingBook:
                 "illisible. Ouvrez-le dans Excel pour le réparer, ou repartez de la dernière copie."
             ) from exc
         book = self._open_calamine()
-        self.names: list[str] = list(book.sheet_names)
-        wanted = [n for n in self.names if match_sheet(n) in _DATA_KEYS or match_sheet(n) == "settings"]  # fmt: skip
-        for sheet in wanted:
-            self._ready[sheet] = threading.Event()
-        largest = self._largest(wanted)
-        others = [n for n in wanted if n != largest]
-        if largest is not None:
-            self._spawn(None, [largest])
-        self._spawn(book, others)
+        try:
+            self.names = list(book.sheet_names)
+            wanted: dict[str, str] = {}  # key -> the first sheet for it, as the reader takes it
+            for sheet in self.names:
+                key = match_sheet(sheet)
+                if (key in _DATA_KEYS or key == "settings") and key not in wanted:
+                    wanted[key] = sheet
+            for sheet in wanted.values():
+                self._ready[sheet] = threading.Event()
+            largest = self._largest(list(wanted.values()))
+            if largest is not None:
+                self._spawn(None, [largest])
+            self._spawn(book, [n for n in wanted.values() if n != largest])
+        except BaseException:
+            book.close()
+            raise
 
     def _open_calamine(self) -> Any:
         try:
@@ -314,6 +332,8 @@ class PendingBook:
         return name if sizes[name] > _READ_AHEAD_MIN_BYTES else None
 
     def _spawn(self, book: Any, names: list[str]) -> None:
+        """Read ``names`` in a new thread, with ``book`` (which the thread then owns) or its own."""
+
         def run() -> None:
             source = book
             try:
@@ -332,8 +352,8 @@ class PendingBook:
                     source.close()
 
         thread = threading.Thread(target=run, name="cbpt-read", daemon=True)
-        self._threads.append(thread)
         thread.start()
+        self._threads.append(thread)
 
     def _read(self, book: Any, name: str) -> list[list[Any]] | BaseException:
         try:
@@ -349,12 +369,19 @@ class PendingBook:
         return rows
 
     def rows(self, name: str) -> list[list[Any]]:
-        """A sheet's values from A1, row by row, as calamine gives them ("" for empty)."""
+        """A sheet's values from A1, row by row, as calamine gives them ("" for empty).
+
+        Each sheet is handed over once. If the inspection fails meanwhile, its error
+        is raised at once.
+        """
         ready = self._ready.get(name)
         if ready is None:
             raise KeyError(name)
-        ready.wait()
-        result = self._results[name]
+        failed = self._inspection.failed
+        while not ready.wait(_POLL_SECONDS):
+            if failed.is_set():
+                self._inspection.settle()
+        result = self._results.pop(name)
         if isinstance(result, BaseException):
             self._inspection.settle()  # its verdict comes first
             raise result
@@ -365,13 +392,22 @@ class PendingBook:
         return error_cells(self._archive, self.parts.get(name), self._inspection.flagged())
 
     def finish(self) -> None:
-        """Wait for every thread and close the file; raise the inspection's error if it found one."""
+        """Wait for the threads and close the file; raise the inspection's error if it found one.
+
+        The inspection is waited for first: when it refuses the file, the reading
+        threads are not waited for (they end on their own, closing their workbooks).
+        """
         try:
+            self._inspection.settle()
             for thread in self._threads:
                 thread.join()
-            self._inspection.settle()
         finally:
-            self._archive.close()
+            self.close()
+
+    def close(self) -> None:
+        """Close the file without waiting: threads still reading end on their own."""
+        self._results.clear()
+        self._archive.close()
 
 
 def open_book(path: str | os.PathLike[str]) -> PendingBook:

@@ -123,7 +123,6 @@ class History:
 
 
 _ORGANISATION = operator.attrgetter("organisation")
-_ROW = operator.attrgetter("row")
 
 
 def link(workbook: Workbook) -> list[History]:
@@ -165,8 +164,10 @@ def link(workbook: Workbook) -> list[History]:
                 if linked:
                     mixed.add(index)
                 linked.extend(group)
-        for index in mixed:  # back to sheet order
-            getattr(histories[index], attr).sort(key=_ROW)
+        if mixed:  # back to the order of the workbook's list
+            order = {id(item): i for i, item in enumerate(items)}
+            for index in mixed:
+                getattr(histories[index], attr).sort(key=lambda item: order[id(item)])
     return histories
 
 

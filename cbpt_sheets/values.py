@@ -269,7 +269,7 @@ def format_phone(number: phonenumbers.PhoneNumber) -> str:
 
 def phone(value: CellValue) -> str | None:
     """The phone number of a cell, written the French way, or None if absent or invalid."""
-    if value.__class__ is str and (m := _FRENCH_NATIONAL.match(value.strip())):
+    if value.__class__ is str and value.isascii() and (m := _FRENCH_NATIONAL.match(value.strip())):
         # the common case, without building a PhoneNumber: what format_phone writes
         nsn = "".join(m.groups())
         valid = _french_validity()

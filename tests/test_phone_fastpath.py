@@ -38,3 +38,11 @@ def test_phone_fast_path_writes_what_format_phone_writes() -> None:
         number = values.parse_phone(typed)
         slow = values.format_phone(number) if number is not None else None
         assert values.phone(typed) == slow, typed
+
+
+def test_phone_digits_other_than_ascii_are_written_in_ascii() -> None:
+    """Fullwidth digits (typed through an input method) are read, and written back in ASCII."""
+    typed = "01 \uff12\uff13 \uff14\uff15 \uff16\uff17 \uff18\uff19"
+    number = values.parse_phone(typed)
+    assert number is not None
+    assert values.phone(typed) == values.format_phone(number) == "01 23 45 67 89"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,13 +43,29 @@ def test_read_ahead_thread_reads_what_the_plain_reading_reads(
     assert threading.active_count() == before
 
 
+def _threads_end(before: int) -> bool:
+    """Whether the reading threads end (they may outlive a refusal by a moment)."""
+    deadline = time.monotonic() + 30
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return threading.active_count() == before
+
+
 def test_no_thread_is_left_behind_by_a_broken_file(tmp_path: Path) -> None:
     corpus = build_corpus(tmp_path)
     before = threading.active_count()
     for name in ("malformed-sheet-xml", "bomb-sheet", "corrupt-part", "truncated", "zip-bomb"):
         with pytest.raises(UnreadableWorkbook):
             read_raw(corpus[name])
-        assert threading.active_count() == before, name
+        assert _threads_end(before), name
+
+
+def test_an_abandoned_book_closes_and_its_threads_end(example_path: Path) -> None:
+    before = threading.active_count()
+    with source.open_book(example_path) as book:
+        assert book.names
+    assert book._archive.fp is None  # the zip is closed
+    assert _threads_end(before)
 
 
 def test_the_inspection_speaks_first(tmp_path: Path) -> None:
@@ -103,3 +120,17 @@ def test_a_column_holding_true_and_one_is_checked_cell_by_cell(
     letter = column_letter(raw.sheets["organisations"].columns["staff"])
     assert [f.cell for f in report.findings if f.code == "invalid-number"] == [f"{letter}3"]
     assert [o.staff for o in build(raw).organisations] == [1, None, 1]
+
+
+def test_contacts_named_two_ways_keep_the_workbook_order() -> None:
+    from cbpt_sheets.models import Contact, Organisation, Workbook
+    from cbpt_sheets.steps import link
+
+    org = Organisation(row=2, name="Mairie")
+    contacts = [
+        Contact(row=9, organisation="Mairie"),
+        Contact(row=3, organisation="mairie"),
+        Contact(row=5, organisation="Mairie"),
+    ]
+    (history,) = link(Workbook(organisations=[org], contacts=contacts))
+    assert [c.row for c in history.contacts] == [9, 3, 5]
