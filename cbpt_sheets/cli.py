@@ -247,6 +247,19 @@ def start_reading(path: Path) -> Any:
     return open_book(path)
 
 
+def fingerprint_and_read(path: Path, write: bool) -> tuple[Any, Any]:
+    """The file's fingerprint if the command will write, then the reading started.
+
+    The fingerprint is taken first, so that a change made while reading is caught.
+    """
+    seen = None
+    if write:
+        from .writer import fingerprint  # the writer only when writing
+
+        seen = fingerprint(path)
+    return seen, start_reading(path)
+
+
 def load_raw(path: Path, book: Any = None) -> Any:
     """Read a workbook for next, followup and brief: it must have an Organisations sheet.
 
@@ -578,13 +591,7 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
       cbpt-sheets next suivi.xlsx --format json --today 2026-12-01
     """
     day = parse_day(today)
-    if write:
-        from .writer import fingerprint  # the writer only when writing
-
-        seen = fingerprint(path)  # before reading: a change made meanwhile is caught
-    else:
-        seen = None
-    book = start_reading(path)
+    seen, book = fingerprint_and_read(path, write)
     from . import dataset
     from .models import gc_paused
     from .render import actions_text, next_json
@@ -650,13 +657,7 @@ def followup_command(
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx demande --output FICHIER (ex. --output liste.xlsx).")
     day = parse_day(today)
-    if write:
-        from .writer import fingerprint
-
-        seen = fingerprint(path)  # before reading: a change made meanwhile is caught
-    else:
-        seen = None
-    book = start_reading(path)
+    seen, book = fingerprint_and_read(path, write)
     from .followup import followup, gdpr_list
     from .models import gc_paused
     from .render import followup_csv, followup_json, followup_text, suivi_grid
@@ -728,13 +729,7 @@ def brief_command(path: Path, organisation: str, today: str | None, write: bool)
       cbpt-sheets brief suivi.xlsx ORG-0003 --write
     """
     day = parse_day(today)
-    if write:
-        from .writer import fingerprint
-
-        seen = fingerprint(path)  # before reading: a change made meanwhile is caught
-    else:
-        seen = None
-    book = start_reading(path)
+    seen, book = fingerprint_and_read(path, write)
     from .brief import brief
     from .render import brief_text, fiche_grid
 

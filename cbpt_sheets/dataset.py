@@ -16,7 +16,6 @@ from .models import (
     Appointment,
     Contact,
     Organisation,
-    RawRow,
     RawWorkbook,
     Settings,
     SheetData,
@@ -97,7 +96,7 @@ def _converter(column: Column) -> Callable[[Any], Any]:
         return _text_cell
     if column.type is ColType.LIST and column.list is not None:
         return _list_cell(column.list)
-    direct = _DIRECT.get(column.type)  # typed() after its blank test, which _fields has done
+    direct = _DIRECT.get(column.type)  # typed() after its blank test, which typed_column does
     if direct is not None:
         return direct
     return lambda value: typed(column, value)
@@ -119,90 +118,30 @@ _DIRECT: dict[ColType, Callable[[Any], Any]] = {
 _CONVERTERS: dict[str, dict[str, Callable[[Any], Any]]] = {}
 
 
-def _fields(sheet: Sheet, raw: RawRow) -> dict[str, Any]:
-    converters = _CONVERTERS.get(sheet.key)
+def _converters(spec: Sheet) -> dict[str, Callable[[Any], Any]]:
+    """The converter of each non-computed column of a sheet (built once)."""
+    converters = _CONVERTERS.get(spec.key)
     if converters is None:
-        converters = _CONVERTERS[sheet.key] = {
-            c.key: _converter(c) for c in sheet.columns if not c.computed
+        converters = _CONVERTERS[spec.key] = {
+            c.key: _converter(c) for c in spec.columns if not c.computed
         }
-    out: dict[str, Any] = {"row": raw.row}
-    for key, value in raw.values.items():  # most cells are empty: skip them first
-        if value is None or (value.__class__ is str and (not value or value.isspace())):
-            continue
-        convert = converters.get(key)
-        if convert is None:  # a computed column
-            continue
-        result = convert(value)
-        if result is not None:
-            out[key] = result
-    return out
-
-
-def organisation(raw: RawRow) -> Organisation | None:
-    """The organisation of a row, or None when the row has no name."""
-    data = _fields(ORGANISATIONS, raw)
-    if not data.get("name"):
-        return None
-    return _construct(Organisation, _with_defaults(Organisation, data))
-
-
-def contact(raw: RawRow) -> Contact | None:
-    """The contact of an Appels row, or None when it names no organisation."""
-    data = _fields(CALLS, raw)
-    if not data.get("organisation"):
-        return None
-    return _construct(Contact, _with_defaults(Contact, data))
-
-
-def appointment(raw: RawRow) -> Appointment | None:
-    """The appointment of a Rendez-vous row, or None when it names no organisation."""
-    data = _fields(APPOINTMENTS, raw)
-    if not data.get("organisation"):
-        return None
-    return _construct(Appointment, _with_defaults(Appointment, data))
+    return converters
 
 
 M = TypeVar("M", bound=BaseModel)
-_FIELD_NAMES: dict[type, frozenset[str]] = {}  # empty: the model needs model_construct itself
-
-
-def _construct(model: type[M], data: dict[str, Any]) -> M:
-    """``model.model_construct(**data)`` for a dict that holds every field, without its per-field loop.
-
-    What model_construct sets (``__dict__``, fields set, no extra, no private) is set
-    directly; a model with private attributes goes through model_construct itself.
-    """
-    fields = _FIELD_NAMES.get(model)
-    if fields is None:
-        fields = _FIELD_NAMES[model] = (
-            frozenset() if model.__private_attributes__ else frozenset(model.model_fields)
-        )
-    if not fields:
-        return model.model_construct(**data)
-    if not data.keys() <= fields:
-        data = {k: val for k, val in data.items() if k in fields}
-    obj = model.__new__(model)
-    object.__setattr__(obj, "__dict__", data)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(data))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
-    return obj
-
-
 _DEFAULTS_CACHE: dict[type, dict[str, Any]] = {}
 
 
-def _with_defaults(model: type, data: dict[str, Any]) -> dict[str, Any]:
-    """Fill the fields a row leaves out with the model's defaults (model_construct skips them)."""
+def _defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """The defaults of a model's optional fields (model_construct-style building skips them)."""
     defaults = _DEFAULTS_CACHE.get(model)
     if defaults is None:
-        defaults = {
+        defaults = _DEFAULTS_CACHE[model] = {
             name: f.get_default(call_default_factory=True)
-            for name, f in model.model_fields.items()  # type: ignore[attr-defined]
+            for name, f in model.model_fields.items()
             if not f.is_required()
         }
-        _DEFAULTS_CACHE[model] = defaults
-    return {**defaults, **data}
+    return defaults
 
 
 def settings(raw: RawWorkbook) -> Settings:
@@ -244,12 +183,7 @@ def typed_column(spec: Sheet, key: str, values: list[Any]) -> list[Any]:
     Each distinct text or date is typed once: a network workbook repeats the same
     few hundred dates, list labels and names over 100k rows.
     """
-    converters = _CONVERTERS.get(spec.key)
-    if converters is None:
-        converters = _CONVERTERS[spec.key] = {
-            c.key: _converter(c) for c in spec.columns if not c.computed
-        }
-    convert = converters[key]
+    convert = _converters(spec)[key]
     typed = v.map_distinct(
         lambda x: None if x is None else _typed_cell(convert, x), values, same=True
     )
@@ -266,8 +200,7 @@ def _models(model: type[M], spec: Sheet, sheet: SheetData | None, required: str)
     """The models of a sheet's rows that fill ``required``, typed column by column."""
     if sheet is None or required not in sheet.data:
         return []
-    _construct(model, _with_defaults(model, {}))  # fills the per-model caches
-    defaults = _DEFAULTS_CACHE[model]
+    defaults = _defaults(model)
     computed = {c.key for c in spec.columns if c.computed}
     names: list[str] = []
     columns: list[Any] = []
