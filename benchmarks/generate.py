@@ -1,7 +1,7 @@
 """Generate realistic benchmark workbooks from the template, at several scales, cached by scale and seed.
 
 The template (Tables, dropdowns, formats, Paramètres, Listes) is built with
-``cbpt_sheets.template.build``; the rows of the three data sheets are then written
+``cbpt_sheets.ooxml.template.build``; the rows of the three data sheets are then written
 as sheet XML directly (shared strings, styles of the template's first row), because
 writing 100k rows cell by cell through openpyxl takes minutes. The data has the
 variety of the example (every organisation type, every outcome with coherent fields,
@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from cbpt_sheets.models import column_letter
-from cbpt_sheets.schema import (
+from cbpt_sheets.core.models import column_letter
+from cbpt_sheets.core.schema import (
     APPOINTMENT_RESULT,
     APPOINTMENT_STATUS,
     DATA_SHEETS,
@@ -38,8 +38,8 @@ from cbpt_sheets.schema import (
     PLACE,
     Sheet,
 )
-from cbpt_sheets.template import build
-from cbpt_sheets.xlsx import sheet_parts
+from cbpt_sheets.ooxml.package import sheet_parts
+from cbpt_sheets.ooxml.template import build
 
 GENERATOR_VERSION = 2  # part of the cache key: bump when the data changes
 TODAY = dt.date(2026, 12, 1)  # the benchmark's "today" (pass --today to the commands)

@@ -7,22 +7,30 @@ Public API::
     next_actions(workbook, today) -> list[NextAction]
     followup(actions, today, ...) -> list[FollowUpItem]
     brief(workbook, organisation, today) -> Brief
+
+The layout (arrows point inward: a room imports only the rooms below it)::
+
+    cli/, excel/        front ends: read the caller's input, call one operation, show its result
+    operations.py       one function per user action: fingerprint -> read -> compute -> write
+    render/             text, JSON, CSV and sheet grids of the core's results
+    ooxml/              the .xlsx package: safety, reading, patching, safe writing, the template
+    core/               pure: schema, models, values, checks, rules, follow-up, brief, calendar
+    errors.py           every exception
+
+The names below are imported from their module on first use (PEP 562), so that
+``import cbpt_sheets`` stays cheap and importing a core module never pulls in the
+file-reading side; ``__version__`` asks the installed metadata only when read.
 """
 
 from __future__ import annotations
 
-import sys
-import types
-from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .api import check
-    from .brief import brief
-    from .errors import CbptError, UnreadableWorkbook, WorkbookChanged, WorkbookLocked
-    from .followup import followup
-    from .models import (
+    from cbpt_sheets.core.brief import brief
+    from cbpt_sheets.core.followup import followup
+    from cbpt_sheets.core.models import (
         Appointment,
         Contact,
         Finding,
@@ -33,79 +41,57 @@ if TYPE_CHECKING:
         Settings,
         Workbook,
     )
-    from .reader import read_raw, read_workbook
-    from .steps import next_actions
+    from cbpt_sheets.core.rules import next_actions
+    from cbpt_sheets.errors import CbptError, UnreadableWorkbook, WorkbookChanged, WorkbookLocked
+    from cbpt_sheets.ooxml.reader import read_raw, read_workbook
+    from cbpt_sheets.operations import check
 
     __version__: str
 
-# The public names, imported on first use: a command pays only for what it runs.
-_LAZY = {
-    "check": "api",
-    "CbptError": "errors",
-    "UnreadableWorkbook": "errors",
-    "WorkbookChanged": "errors",
-    "WorkbookLocked": "errors",
-    "Appointment": "models",
-    "Contact": "models",
-    "Finding": "models",
-    "FollowUpItem": "models",
-    "NextAction": "models",
-    "Organisation": "models",
-    "Report": "models",
-    "Settings": "models",
-    "Workbook": "models",
-    "read_raw": "reader",
-    "read_workbook": "reader",
-    "next_actions": "steps",
+_PUBLIC = {
+    "check": "cbpt_sheets.operations",
+    "brief": "cbpt_sheets.core.brief",
+    "followup": "cbpt_sheets.core.followup",
+    "next_actions": "cbpt_sheets.core.rules",
+    "Appointment": "cbpt_sheets.core.models",
+    "Contact": "cbpt_sheets.core.models",
+    "Finding": "cbpt_sheets.core.models",
+    "FollowUpItem": "cbpt_sheets.core.models",
+    "NextAction": "cbpt_sheets.core.models",
+    "Organisation": "cbpt_sheets.core.models",
+    "Report": "cbpt_sheets.core.models",
+    "Settings": "cbpt_sheets.core.models",
+    "Workbook": "cbpt_sheets.core.models",
+    "CbptError": "cbpt_sheets.errors",
+    "UnreadableWorkbook": "cbpt_sheets.errors",
+    "WorkbookChanged": "cbpt_sheets.errors",
+    "WorkbookLocked": "cbpt_sheets.errors",
+    "read_raw": "cbpt_sheets.ooxml.reader",
+    "read_workbook": "cbpt_sheets.ooxml.reader",
 }
+
+
+def version() -> str:
+    """The installed version of cbpt-sheets ("0.0.0" when run from a source tree)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("cbpt-sheets")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
 
 
 def __getattr__(name: str) -> Any:
     """A public name, imported from its module the first time it is asked for."""
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("cbpt-sheets")
-        except PackageNotFoundError:  # pragma: no cover - running from a source tree
-            found = "0.0.0"
-        globals()["__version__"] = found
-        return found
-    module = _LAZY.get(name)
-    if module is None:
+        value: Any = version()
+    elif name in _PUBLIC:
+        value = getattr(import_module(_PUBLIC[name]), name)
+    else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
-
-
-class _Package(types.ModuleType):
-    """The package, whose ``brief`` and ``followup`` stay the functions of the same name.
-
-    Importing the submodules ``brief``/``followup`` binds them on the package; these
-    properties keep the public functions in their place, as the eager imports did.
-    """
-
-    @property
-    def brief(self) -> Callable[..., Any]:
-        """``cbpt_sheets.brief.brief``."""
-        return import_module(".brief", __name__).brief  # type: ignore[no-any-return]
-
-    @brief.setter
-    def brief(self, _module: Any) -> None:
-        """The import system binding the submodule: the function stays."""
-
-    @property
-    def followup(self) -> Callable[..., Any]:
-        """``cbpt_sheets.followup.followup``."""
-        return import_module(".followup", __name__).followup  # type: ignore[no-any-return]
-
-    @followup.setter
-    def followup(self, _module: Any) -> None:
-        """The import system binding the submodule: the function stays."""
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [

@@ -22,8 +22,8 @@ import openpyxl
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 
-from cbpt_sheets import template
-from cbpt_sheets.xlsx import sheet_parts
+from cbpt_sheets.ooxml import template
+from cbpt_sheets.ooxml.package import sheet_parts
 
 TODAY = dt.date(2026, 12, 1)
 RICH_SHEET = "Organisations"

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from cbpt_sheets import template
-from cbpt_sheets.schema import DATA_SHEETS
+from cbpt_sheets.core.schema import DATA_SHEETS
+from cbpt_sheets.ooxml import template
 
 TODAY = dt.date(2026, 12, 1)  # a Tuesday; 2026-12-25 is a public holiday
 

@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 from defusedxml import ElementTree
 
-from cbpt_sheets import addin
 from cbpt_sheets.cli import cli
 from cbpt_sheets.errors import MissingDependency
+from cbpt_sheets.excel import addin
 
 from .conftest import soffice
 

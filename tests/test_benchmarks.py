@@ -12,11 +12,11 @@ import phonenumbers
 import pytest
 from openpyxl import load_workbook
 
-from cbpt_sheets import dataset, values
-from cbpt_sheets.api import check_file
-from cbpt_sheets.models import Appointment, Contact, Organisation
-from cbpt_sheets.reader import read_raw, read_workbook
-from cbpt_sheets.schema import APPOINTMENT_STATUS, ORG_TYPE, OUTCOME
+from cbpt_sheets.core import dataset, values
+from cbpt_sheets.core.models import Appointment, Contact, Organisation
+from cbpt_sheets.core.schema import APPOINTMENT_STATUS, ORG_TYPE, OUTCOME
+from cbpt_sheets.ooxml.reader import read_raw, read_workbook
+from cbpt_sheets.operations import check_file
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH_DIR))
@@ -159,7 +159,7 @@ def test_fast_construct_equals_model_construct(tiny: Path) -> None:
 def test_typed_columns_agree_with_typed(tiny: Path) -> None:
     """The per-column converters of dataset give what dataset.typed gives, cell by cell."""
     raw = read_raw(tiny)
-    from cbpt_sheets.schema import DATA_SHEETS
+    from cbpt_sheets.core.schema import DATA_SHEETS
 
     for sheet in DATA_SHEETS:
         data = raw.sheets[sheet.key]

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from cbpt_sheets.brief import UnknownOrganisation, brief
-from cbpt_sheets.models import Appointment, Contact, Organisation, Workbook
+from cbpt_sheets.core.brief import UnknownOrganisation, brief
+from cbpt_sheets.core.models import Appointment, Contact, Organisation, Workbook
 from cbpt_sheets.render import brief_text, fiche_grid
 
 T = dt.date(2026, 12, 1)

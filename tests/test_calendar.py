@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from cbpt_sheets.calendar import (
+from cbpt_sheets.core.calendar import (
     add_months,
     add_working_days,
     is_working_day,

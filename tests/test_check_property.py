@@ -12,11 +12,11 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from cbpt_sheets import template
-from cbpt_sheets.api import load_and_check
 from cbpt_sheets.cli import cli
+from cbpt_sheets.core.schema import DATA_SHEETS, OUTCOME
 from cbpt_sheets.errors import UnreadableWorkbook
-from cbpt_sheets.schema import DATA_SHEETS, OUTCOME
+from cbpt_sheets.ooxml import template
+from cbpt_sheets.operations import load_and_check
 
 TODAY = dt.date(2026, 12, 1)
 ERRORS = ["#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?"]

@@ -21,13 +21,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cbpt_sheets import checks
 from cbpt_sheets.cli import cli
-from cbpt_sheets.followup import BUCKETS, CATEGORIES
-from cbpt_sheets.models import Appointment, Contact, NextAction, Organisation, Workbook
-from cbpt_sheets.reader import read_raw
-from cbpt_sheets.schema import LISTS
-from cbpt_sheets.steps import STAGES, next_actions
+from cbpt_sheets.core import checks
+from cbpt_sheets.core.followup import BUCKETS, CATEGORIES
+from cbpt_sheets.core.models import Appointment, Contact, NextAction, Organisation, Workbook
+from cbpt_sheets.core.rules import STAGES, next_actions
+from cbpt_sheets.core.schema import LISTS
+from cbpt_sheets.ooxml.reader import read_raw
 
 DESIGN = Path(__file__).resolve().parents[2] / "shared" / "design"
 needs_design = pytest.mark.skipif(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from cbpt_sheets.checks import _email_ok, _plain_email
+from cbpt_sheets.core.checks import _email_ok, _plain_email
 
 TRICKY = [
     "prenom.nom@exemple.fr",

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from cbpt_sheets import read_raw
-from cbpt_sheets.checks import check_raw
-from cbpt_sheets.dataset import build
-from cbpt_sheets.steps import next_actions
-from cbpt_sheets.template import create_workbook
+from cbpt_sheets.core.checks import check_raw
+from cbpt_sheets.core.dataset import build
+from cbpt_sheets.core.rules import next_actions
+from cbpt_sheets.ooxml.template import create_workbook
 
 DAYS = [dt.date(2026, 11, 25) + dt.timedelta(days=k) for k in (0, 2, 3, 4, 5, 29, 33, 160)]
 

@@ -17,9 +17,10 @@ import openpyxl
 import pytest
 import xlwings as xw
 
-from cbpt_sheets import excel, steps
-from cbpt_sheets.followup import followup
-from cbpt_sheets.reader import read_raw, read_workbook
+from cbpt_sheets.core import rules as steps
+from cbpt_sheets.core.followup import followup
+from cbpt_sheets.excel import ribbon as excel
+from cbpt_sheets.ooxml.reader import read_raw, read_workbook
 
 from .conftest import TODAY
 

@@ -6,8 +6,8 @@ import csv
 import datetime as dt
 import io
 
-from cbpt_sheets.followup import CATEGORIES, bucket, followup, gdpr_list
-from cbpt_sheets.models import NextAction
+from cbpt_sheets.core.followup import CATEGORIES, bucket, followup, gdpr_list
+from cbpt_sheets.core.models import NextAction
 from cbpt_sheets.render import TICK, followup_csv, new_ids, suivi_grid
 
 T = dt.date(2026, 12, 1)

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from cbpt_sheets.cli import cli
-from cbpt_sheets.reader import read_workbook
-from cbpt_sheets.steps import next_actions
+from cbpt_sheets.core.rules import next_actions
+from cbpt_sheets.ooxml.reader import read_workbook
 from tests.conftest import require_soffice
 
 ACTION_KEYS = [

@@ -6,7 +6,7 @@ import random
 
 import phonenumbers
 
-from cbpt_sheets import values
+from cbpt_sheets.core import values
 
 
 def test_french_validity_matches_phonenumbers_on_every_five_digit_prefix() -> None:

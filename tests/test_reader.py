@@ -11,10 +11,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cbpt_sheets import example, read_raw, read_workbook
+from cbpt_sheets import read_raw, read_workbook
 from cbpt_sheets.cli import cli
-from cbpt_sheets.dataset import typed
-from cbpt_sheets.schema import DATA_SHEETS, LISTS, ColType, list_label
+from cbpt_sheets.core import example
+from cbpt_sheets.core.dataset import typed
+from cbpt_sheets.core.schema import DATA_SHEETS, LISTS, ColType, list_label
 
 from .conftest import TODAY
 

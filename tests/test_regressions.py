@@ -7,10 +7,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cbpt_sheets.brief import brief
 from cbpt_sheets.cli import cli
-from cbpt_sheets.followup import followup, gdpr_list
-from cbpt_sheets.models import Contact, NextAction, Organisation, Workbook
+from cbpt_sheets.core.brief import brief
+from cbpt_sheets.core.followup import followup, gdpr_list
+from cbpt_sheets.core.models import Contact, NextAction, Organisation, Workbook
 from cbpt_sheets.render import brief_text, fiche_grid
 
 T = dt.date(2026, 12, 1)
@@ -78,7 +78,7 @@ def test_followup_says_when_a_filter_names_nobody(example_path: Path) -> None:
 def test_a_date_written_under_a_datetime_cell_shows_as_a_date(tmp_path: Path) -> None:
     import openpyxl
 
-    from cbpt_sheets.writer import write_changes
+    from cbpt_sheets.ooxml.writer import write_changes
 
     path = tmp_path / "dates.xlsx"
     wb = openpyxl.Workbook()

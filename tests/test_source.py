@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from cbpt_sheets import source
-from cbpt_sheets.api import load_and_check
-from cbpt_sheets.dataset import build
+from cbpt_sheets.core.dataset import build
+from cbpt_sheets.core.models import RawWorkbook, column_letter
+from cbpt_sheets.core.values import map_distinct
 from cbpt_sheets.errors import UnreadableWorkbook
-from cbpt_sheets.models import RawWorkbook, column_letter
-from cbpt_sheets.reader import read_raw
-from cbpt_sheets.values import map_distinct
+from cbpt_sheets.ooxml import source
+from cbpt_sheets.ooxml.reader import read_raw
+from cbpt_sheets.operations import load_and_check
 from tests.corpus.build import build_corpus
 
 TODAY = dt.date(2026, 12, 1)
@@ -123,8 +123,8 @@ def test_a_column_holding_true_and_one_is_checked_cell_by_cell(
 
 
 def test_contacts_named_two_ways_keep_the_workbook_order() -> None:
-    from cbpt_sheets.models import Contact, Organisation, Workbook
-    from cbpt_sheets.steps import link
+    from cbpt_sheets.core.models import Contact, Organisation, Workbook
+    from cbpt_sheets.core.rules import link
 
     org = Organisation(row=2, name="Mairie")
     contacts = [

@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cbpt_sheets.models import Appointment, Contact, NextAction, Organisation, Workbook
-from cbpt_sheets.schema import APPOINTMENT_RESULT, APPOINTMENT_STATUS, OUTCOME
-from cbpt_sheets.steps import next_actions
+from cbpt_sheets.core.models import Appointment, Contact, NextAction, Organisation, Workbook
+from cbpt_sheets.core.rules import next_actions
+from cbpt_sheets.core.schema import APPOINTMENT_RESULT, APPOINTMENT_STATUS, OUTCOME
 
 T = dt.date(2026, 12, 1)  # a Tuesday
 NAME = "Hôpital Necker"

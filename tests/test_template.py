@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from cbpt_sheets.cli import cli
-from cbpt_sheets.schema import DATA_SHEETS, LISTS, SETTINGS, SHEETS, STATIC_LISTS
-from cbpt_sheets.template import create_workbook
+from cbpt_sheets.core.schema import DATA_SHEETS, LISTS, SETTINGS, SHEETS, STATIC_LISTS
+from cbpt_sheets.ooxml.template import create_workbook
 
 from .conftest import convert_to_pdf, pdf_pages
 

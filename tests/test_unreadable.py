@@ -10,8 +10,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from cbpt_sheets import UnreadableWorkbook, check, source
+from cbpt_sheets import UnreadableWorkbook, check
 from cbpt_sheets.cli import cli
+from cbpt_sheets.ooxml import source
 from tests.corpus.build import build_corpus
 
 NAMES = [

@@ -19,11 +19,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cbpt_sheets import sheetxml, writer
+from cbpt_sheets.core.models import SheetGrid
 from cbpt_sheets.errors import WorkbookChanged, WorkbookLocked
-from cbpt_sheets.models import SheetGrid
-from cbpt_sheets.reader import read_raw
-from cbpt_sheets.xlsx import sheet_parts
+from cbpt_sheets.ooxml import sheetxml, writer
+from cbpt_sheets.ooxml.package import sheet_parts
+from cbpt_sheets.ooxml.reader import read_raw
 from tests.build_rich_workbook import ADDED_PARTS, SHEET_FRAGMENTS, build_rich_workbook
 
 TODAY = dt.date(2026, 12, 1)
@@ -74,7 +74,7 @@ def style_of(cell: Any) -> tuple[Any, ...]:
 
 @pytest.fixture
 def example(tmp_path: Path) -> Path:
-    from cbpt_sheets import template
+    from cbpt_sheets.ooxml import template
 
     return template.create_workbook(tmp_path / "suivi.xlsx", example=True, today=TODAY)
 
@@ -554,7 +554,7 @@ def test_followup_write_keeps_the_rich_workbook(rich: Path) -> None:
 
 
 def test_check_fix_keeps_the_rich_workbook(rich: Path) -> None:
-    from cbpt_sheets import checks
+    from cbpt_sheets.core import checks
 
     calls = read_raw(rich).sheets["calls"]
     first = calls.rows[0].row

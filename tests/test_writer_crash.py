@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from cbpt_sheets import template
-from cbpt_sheets.reader import read_raw
-from cbpt_sheets.writer import backup_path
+from cbpt_sheets.ooxml import template
+from cbpt_sheets.ooxml.reader import read_raw
+from cbpt_sheets.ooxml.writer import backup_path
 
 KILLS = 25
 CHILD = r"""
 import sys
-from cbpt_sheets.writer import write_changes
+from cbpt_sheets.ooxml.writer import write_changes
 path, rows = sys.argv[1], int(sys.argv[2])
 print("ready", flush=True)
 for i in range(10_000):

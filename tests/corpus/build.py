@@ -7,7 +7,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from cbpt_sheets import template
+from cbpt_sheets.ooxml import template
 
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'

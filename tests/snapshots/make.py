@@ -53,13 +53,17 @@ def workbooks(folder: Path) -> dict[str, tuple[Path, str]]:
     """The cases: name -> (workbook path, an organisation to brief)."""
     sys.path.insert(0, str(ROOT))
     from benchmarks import generate
-    from cbpt_sheets import template
+    from cbpt_sheets.ooxml import template
 
     fr = template.create_workbook(folder / "exemple.xlsx", example=True, today=TODAY)
     en = template.create_workbook(folder / "example.xlsx", lang="en", example=True, today=TODAY)
     rows, volunteers, libraries = generate.generate_rows(generate.SCALES["tiny"], 1, TODAY)
     tiny = generate.write_workbook(folder / "tiny.xlsx", rows, volunteers, libraries)
-    return {"example-fr": (fr, "ORG-0003"), "example-en": (en, "ORG-0003"), "tiny": (tiny, "ORG-00002")}
+    return {
+        "example-fr": (fr, "ORG-0003"),
+        "example-en": (en, "ORG-0003"),
+        "tiny": (tiny, "ORG-00002"),
+    }
 
 
 def parts(path: Path) -> dict[str, str]:

@@ -21,10 +21,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import example as example_module
-from .errors import CbptError
-from .models import column_letter
-from .schema import (
+from cbpt_sheets.core import example as example_module
+from cbpt_sheets.core.models import column_letter
+from cbpt_sheets.core.schema import (
     DATA_SHEETS,
     DYNAMIC_LIST_ROWS,
     FOLLOWUP_SHEET,
@@ -40,6 +39,7 @@ from .schema import (
     ColType,
     Sheet,
 )
+from cbpt_sheets.errors import CbptError
 
 FONT_NAME = "Arial"  # explicit: Liberation Sans in LibreOffice has the same metrics
 FONT = Font(name=FONT_NAME, size=10)

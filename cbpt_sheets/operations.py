@@ -7,14 +7,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import checks
-from .errors import CbptError
-from .models import Fix, RawWorkbook, Report, gc_paused
-from .reader import read_raw
-from .source import PendingBook
+from cbpt_sheets.core import checks
+from cbpt_sheets.core.models import Fix, RawWorkbook, Report, gc_paused
+from cbpt_sheets.errors import CbptError
+from cbpt_sheets.ooxml.reader import read_raw
+from cbpt_sheets.ooxml.source import PendingBook
 
 if TYPE_CHECKING:  # the writer (openpyxl) is imported only when a file is written
-    from . import writer
+    from cbpt_sheets.ooxml import writer
 
 
 def load_and_check(
@@ -44,7 +44,7 @@ def apply_fixes(
     force: bool = False,
 ) -> None:
     """Write the fixes into the file through the safe writer (lock check, backup, atomic replace)."""
-    from . import writer
+    from cbpt_sheets.ooxml import writer
 
     cells: dict[str, dict[str, Any]] = {}
     for fix in fixes:
@@ -57,7 +57,7 @@ def fix_file(
     path: str | os.PathLike[str], today: dt.date | None = None, force: bool = False
 ) -> tuple[list[Fix], RawWorkbook, Report]:
     """Apply the safe fixes to a file, then check it again: (fixes applied, raw, new report)."""
-    from . import writer
+    from cbpt_sheets.ooxml import writer
 
     day = today or dt.date.today()
     before = writer.fingerprint(path) if Path(path).is_file() else None

@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import unquote
 from xml.sax.saxutils import escape, unescape
 
-from .errors import CbptError
-from .models import SheetGrid, column_letter
+from cbpt_sheets.core.models import SheetGrid, column_letter
+from cbpt_sheets.errors import CbptError
 
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL_WORKSHEET = NS_REL + "/worksheet"

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .schema import SETTINGS
+from cbpt_sheets.core.schema import SETTINGS
 
 # ---------------------------------------------------------------- raw workbook
 

@@ -15,9 +15,9 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import dataset
-from .models import RawWorkbook, SheetData, Workbook, gc_paused
-from .schema import (
+from cbpt_sheets.core import dataset
+from cbpt_sheets.core.models import RawWorkbook, SheetData, Workbook, gc_paused
+from cbpt_sheets.core.schema import (
     DATA_SHEETS,
     LANGS,
     SETTINGS,
@@ -26,7 +26,7 @@ from .schema import (
     match_header,
     match_sheet,
 )
-from .source import PendingBook, open_book
+from cbpt_sheets.ooxml.source import PendingBook, open_book
 
 __all__ = ["assemble", "read_raw", "read_workbook"]
 
@@ -240,7 +240,7 @@ def _read_settings(raw: RawWorkbook, rows: list[list[Any]]) -> None:
 
 
 def _letters(index: int) -> str:
-    from .models import column_letter
+    from cbpt_sheets.core.models import column_letter
 
     return column_letter(index)
 

@@ -14,7 +14,7 @@ from typing import Any, Literal, overload
 
 import phonenumbers
 
-from .schema import fold
+from cbpt_sheets.core.schema import fold
 
 CellValue = Any  # str | int | float | bool | date | datetime | time | None
 

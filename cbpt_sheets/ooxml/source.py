@@ -21,9 +21,9 @@ from typing import Any
 
 import python_calamine
 
-from .errors import UnreadableWorkbook, os_error_fr
-from .schema import DATA_SHEETS, match_sheet
-from .xlsx import sheet_parts
+from cbpt_sheets.core.schema import DATA_SHEETS, match_sheet
+from cbpt_sheets.errors import UnreadableWorkbook, os_error_fr
+from cbpt_sheets.ooxml.package import sheet_parts
 
 MAX_UNPACKED_BYTES = 1_000_000_000  # a workbook unpacking to more than this is refused
 MAX_RATIO = 200  # and so is a part compressed more than this (zip bomb)

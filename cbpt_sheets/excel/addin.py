@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .errors import CbptError, MissingDependency
+from cbpt_sheets.errors import CbptError, MissingDependency
 
 ADDIN_NAME = "CBPT.xlam"
 PROJECT_NAME = "cbpt"  # xlwings' PROJECT_NAME: the config sheet is "cbpt.conf"
@@ -43,7 +43,7 @@ IMAGE_REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relation
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 ADDIN_CONTENT_TYPE = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _TEMPLATE_DIRS = (_PACKAGE_DIR / "resources" / "addin", _PACKAGE_DIR.parent / "templates")
 
 # Hardening of xlwings' module: its settings come from the add-in only, never from

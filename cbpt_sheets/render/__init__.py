@@ -10,11 +10,11 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .brief import Brief
-from .followup import BUCKETS, CATEGORY_LABELS, bucket, grouped
-from .models import FollowUpItem, NextAction, SheetGrid
-from .schema import BRIEF_SHEET, FOLLOWUP_SHEET
-from .steps import STAGES, d
+from cbpt_sheets.core.brief import Brief
+from cbpt_sheets.core.followup import BUCKETS, CATEGORY_LABELS, bucket, grouped
+from cbpt_sheets.core.models import FollowUpItem, NextAction, SheetGrid
+from cbpt_sheets.core.rules import STAGES, d
+from cbpt_sheets.core.schema import BRIEF_SHEET, FOLLOWUP_SHEET
 
 NO_DUE = "Sans échéance"
 TICK = "☐"

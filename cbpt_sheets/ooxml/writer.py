@@ -41,12 +41,12 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from . import sheetxml as sx
-from .errors import UnreadableWorkbook, WorkbookChanged, WorkbookLocked
-from .models import SheetGrid
-from .schema import GENERATED_SHEETS
-from .source import MAX_RATIO, MAX_UNPACKED_BYTES
-from .xlsx import rels_path, sheet_parts, workbook_part
+from cbpt_sheets.core.models import SheetGrid
+from cbpt_sheets.core.schema import GENERATED_SHEETS
+from cbpt_sheets.errors import UnreadableWorkbook, WorkbookChanged, WorkbookLocked
+from cbpt_sheets.ooxml import sheetxml as sx
+from cbpt_sheets.ooxml.package import rels_path, sheet_parts, workbook_part
+from cbpt_sheets.ooxml.source import MAX_RATIO, MAX_UNPACKED_BYTES
 
 GENERATED_NAMES = frozenset(n for s in GENERATED_SHEETS for n in (s.fr, s.en))
 _TMP_TAG = ".cbpt-"

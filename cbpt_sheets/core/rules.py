@@ -9,9 +9,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .calendar import add_months, add_working_days, subtract_working_days
-from .models import Appointment, Contact, NextAction, Organisation, Settings, Workbook
-from .schema import APPOINTMENT_RESULT, APPOINTMENT_STATUS, OUTCOME, fold
+from cbpt_sheets.core.calendar import add_months, add_working_days, subtract_working_days
+from cbpt_sheets.core.models import (
+    Appointment,
+    Contact,
+    NextAction,
+    Organisation,
+    Settings,
+    Workbook,
+)
+from cbpt_sheets.core.schema import APPOINTMENT_RESULT, APPOINTMENT_STATUS, OUTCOME, fold
 
 STAGES: dict[str, str] = {
     "preparation": "Préparation",

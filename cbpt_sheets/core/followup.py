@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from .models import FollowUpItem, NextAction
-from .schema import fold
+from cbpt_sheets.core.models import FollowUpItem, NextAction
+from cbpt_sheets.core.schema import fold
 
 BUCKETS: dict[str, str] = {
     "overdue": "En retard",

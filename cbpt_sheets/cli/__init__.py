@@ -13,8 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .errors import CbptError, os_error_fr
+from cbpt_sheets.errors import CbptError, os_error_fr
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -192,7 +191,11 @@ existing_path = click.Path(path_type=Path, dir_okay=True, file_okay=True, exists
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(
-    __version__, "--version", prog_name="cbpt-sheets", message="%(prog)s %(version)s"
+    None,
+    "--version",
+    package_name="cbpt-sheets",  # looked up only when --version is given
+    prog_name="cbpt-sheets",
+    message="%(prog)s %(version)s",
 )
 def cli() -> None:
     """Le classeur de prospection des bibliothèques CBPT.
@@ -230,7 +233,7 @@ def new_command(path: Path, lang: str, example: bool, force: bool) -> None:
       cbpt-sheets new suivi.xlsx
       cbpt-sheets new exemple.xlsx --example
     """
-    from .template import create_workbook
+    from cbpt_sheets.ooxml.template import create_workbook
 
     created = create_workbook(path, lang=lang, example=example, force=force)
     click.echo(f"Classeur créé : {created}")
@@ -242,7 +245,7 @@ def start_reading(path: Path) -> Any:
     Called first thing by the reading commands: the parsing then overlaps the
     import of pydantic and the rules, which take a fifth of a second.
     """
-    from .source import open_book
+    from cbpt_sheets.ooxml.source import open_book
 
     return open_book(path)
 
@@ -254,7 +257,7 @@ def fingerprint_and_read(path: Path, write: bool) -> tuple[Any, Any]:
     """
     seen = None
     if write:
-        from .writer import fingerprint  # the writer only when writing
+        from cbpt_sheets.ooxml.writer import fingerprint  # the writer only when writing
 
         seen = fingerprint(path)
     return seen, start_reading(path)
@@ -265,7 +268,7 @@ def load_raw(path: Path, book: Any = None) -> Any:
 
     ``book``: the reading ``start_reading`` started (else it starts here).
     """
-    from .reader import read_raw
+    from cbpt_sheets.ooxml.reader import read_raw
 
     raw = read_raw(book if book is not None else path)
     if "organisations" not in raw.sheets:
@@ -279,14 +282,14 @@ def load_raw(path: Path, book: Any = None) -> Any:
 
 def load_workbook(path: Path, book: Any = None) -> Any:
     """The typed workbook of ``load_raw``."""
-    from .dataset import build
+    from cbpt_sheets.core.dataset import build
 
     return build(load_raw(path, book))
 
 
 def read_summary(path: Path) -> str:
     """One line per data sheet: what was read."""
-    from .reader import read_raw
+    from cbpt_sheets.ooxml.reader import read_raw
 
     raw = read_raw(path)
     lines = [f"Classeur lu : {path.name} ({'français' if raw.lang == 'fr' else 'anglais'})"]
@@ -311,7 +314,7 @@ def demo_command(directory: Path, today: str | None) -> None:
       cbpt-sheets demo
       cbpt-sheets demo mon-dossier
     """
-    from .template import create_workbook
+    from cbpt_sheets.ooxml.template import create_workbook
 
     day = parse_day(today)
     directory.mkdir(parents=True, exist_ok=True)
@@ -333,8 +336,8 @@ def demo_command(directory: Path, today: str | None) -> None:
 
 def demo_sections(path: Path, day: dt.date) -> list[str]:
     """The other commands' outputs on the demo workbook (check summary, next actions, follow-up)."""
-    from .api import load_and_check
-    from .checks import render_text
+    from cbpt_sheets.core.checks import render_text
+    from cbpt_sheets.operations import load_and_check
 
     raw, report = load_and_check(path, day)
     checked = "Contrôles (cbpt-sheets check) :\n" + render_text(
@@ -381,7 +384,8 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
 
     day = parse_day(today)
     book = None if fix else start_reading(path)
-    from . import api, checks
+    from cbpt_sheets import operations as api
+    from cbpt_sheets.core import checks
 
     if fix:
         fixes, raw, report = api.fix_file(path, day, force=forced())
@@ -431,8 +435,8 @@ def _echo_json(document: dict[str, Any]) -> None:
 
 def _computed_cells(raw: Any, actions: list[Any]) -> dict[tuple[str, str], Any]:
     """The Organisations cells that ``next --write`` sets: computed columns and missing IDs."""
-    from . import values
-    from .render import computed_values, new_ids
+    from cbpt_sheets.core import values
+    from cbpt_sheets.render import computed_values, new_ids
 
     sheet = raw.sheets.get("organisations")
     if sheet is None:
@@ -495,8 +499,8 @@ def _localised(grid: Any, path: Path) -> Any:
     """A generated sheet named as in the workbook: an existing Suivi/Follow-up, else in its language."""
     import zipfile
 
-    from .schema import DATA_SHEETS, SHEETS_BY_KEY, match_sheet
-    from .xlsx import sheet_parts
+    from cbpt_sheets.core.schema import DATA_SHEETS, SHEETS_BY_KEY, match_sheet
+    from cbpt_sheets.ooxml.package import sheet_parts
 
     with zipfile.ZipFile(path) as archive:
         names = list(sheet_parts(archive))
@@ -516,7 +520,7 @@ def write_back(
     expected: Any = None,
 ) -> bool:
     """Write cells and generated sheets through the safe writer; False when nothing changed."""
-    from .writer import write_changes
+    from cbpt_sheets.ooxml.writer import write_changes
 
     grids = [_localised(grid, path) for grid in grids or []]
     by_sheet: dict[str, dict[str, Any]] = {}
@@ -530,10 +534,10 @@ def write_back(
 
 def next_demo_sections(path: Path, day: dt.date) -> list[str]:
     """For ``demo``: the next actions and this week's follow-up list of a workbook, as text."""
-    from .followup import followup
-    from .reader import read_workbook
-    from .render import actions_text, followup_text
-    from .steps import next_actions
+    from cbpt_sheets.core.followup import followup
+    from cbpt_sheets.core.rules import next_actions
+    from cbpt_sheets.ooxml.reader import read_workbook
+    from cbpt_sheets.render import actions_text, followup_text
 
     actions = next_actions(read_workbook(path), day)
     items = followup(actions, day, days=7)
@@ -545,7 +549,7 @@ def next_demo_sections(path: Path, day: dt.date) -> list[str]:
 
 def _warn_unknown_filter(actions: list[Any], volunteer: str | None, library: str | None) -> None:
     """Say on stderr when --volunteer or --library names nobody, with the names that exist."""
-    from .followup import matches
+    from cbpt_sheets.core.followup import matches
 
     for wanted, attribute, what in (
         (volunteer, "volunteer", "bénévole"),
@@ -592,10 +596,10 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
     """
     day = parse_day(today)
     seen, book = fingerprint_and_read(path, write)
-    from . import dataset
-    from .models import gc_paused
-    from .render import actions_text, next_json
-    from .steps import next_actions
+    from cbpt_sheets.core import dataset
+    from cbpt_sheets.core.models import gc_paused
+    from cbpt_sheets.core.rules import next_actions
+    from cbpt_sheets.render import actions_text, next_json
 
     with progress(path, fmt), gc_paused():  # many small acyclic objects
         raw = load_raw(path, book)
@@ -658,10 +662,10 @@ def followup_command(
         raise click.UsageError("--format xlsx demande --output FICHIER (ex. --output liste.xlsx).")
     day = parse_day(today)
     seen, book = fingerprint_and_read(path, write)
-    from .followup import followup, gdpr_list
-    from .models import gc_paused
-    from .render import followup_csv, followup_json, followup_text, suivi_grid
-    from .steps import next_actions
+    from cbpt_sheets.core.followup import followup, gdpr_list
+    from cbpt_sheets.core.models import gc_paused
+    from cbpt_sheets.core.rules import next_actions
+    from cbpt_sheets.render import followup_csv, followup_json, followup_text, suivi_grid
 
     with progress(path, fmt), gc_paused():  # many small acyclic objects
         actions = next_actions(load_workbook(path, book), day)
@@ -677,7 +681,7 @@ def followup_command(
     if fmt == "xlsx":
         import openpyxl
 
-        from .template import save_atomic
+        from cbpt_sheets.ooxml.template import save_atomic
 
         assert output is not None
         book = openpyxl.Workbook()
@@ -730,8 +734,8 @@ def brief_command(path: Path, organisation: str, today: str | None, write: bool)
     """
     day = parse_day(today)
     seen, book = fingerprint_and_read(path, write)
-    from .brief import brief
-    from .render import brief_text, fiche_grid
+    from cbpt_sheets.core.brief import brief
+    from cbpt_sheets.render import brief_text, fiche_grid
 
     result = brief(load_workbook(path, book), organisation, day)
     click.echo(brief_text(result, _width()))
@@ -764,7 +768,7 @@ def addin_build(path: Path | None) -> None:
       cbpt-sheets addin build
       cbpt-sheets addin build complements/CBPT.xlam
     """
-    from .addin import build_addin
+    from cbpt_sheets.excel.addin import build_addin
 
     if path is not None and path.suffix and path.suffix.lower() != ".xlam" and not path.is_dir():
         raise click.BadParameter(
@@ -790,7 +794,7 @@ def addin_install() -> None:
     Exemple :
       cbpt-sheets addin install
     """
-    from .addin import install_addin
+    from cbpt_sheets.excel.addin import install_addin
 
     installed = install_addin()
     click.echo(f"Complément installé : {installed}")

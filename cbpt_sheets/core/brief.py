@@ -7,9 +7,18 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
 
-from .errors import CbptError
-from .models import NextAction, Organisation, Workbook
-from .schema import (
+from cbpt_sheets.core.models import NextAction, Organisation, Workbook
+from cbpt_sheets.core.rules import (
+    STAGES,
+    appointment_key,
+    contact_event,
+    d,
+    hm,
+    link,
+    next_action,
+    talking_points,
+)
+from cbpt_sheets.core.schema import (
     APPOINTMENT_RESULT,
     APPOINTMENT_STATUS,
     ORG_TYPE,
@@ -19,7 +28,7 @@ from .schema import (
     YES_NO,
     fold,
 )
-from .steps import STAGES, appointment_key, contact_event, d, hm, link, next_action, talking_points
+from cbpt_sheets.errors import CbptError
 
 ASSETS: tuple[str, ...] = (
     "Une bibliothèque accessible, à proximité de leur établissement, avec des conseils "

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from . import values as v
-from .models import (
+from cbpt_sheets.core import values as v
+from cbpt_sheets.core.models import (
     Appointment,
     Contact,
     Organisation,
@@ -22,7 +22,7 @@ from .models import (
     Workbook,
     gc_paused,
 )
-from .schema import (
+from cbpt_sheets.core.schema import (
     APPOINTMENTS,
     CALLS,
     EXACT_LIST_INDEX,
@@ -55,7 +55,7 @@ def typed(column: Column, value: Any) -> Any:
         raw = v.text(value)
         if raw is None:
             return None
-        from .schema import LISTS
+        from cbpt_sheets.core.schema import LISTS
 
         if LISTS[column.list].dynamic:
             return raw

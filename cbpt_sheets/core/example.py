@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .calendar import add_working_days, is_working_day, weekday_fr
+from cbpt_sheets.core.calendar import add_working_days, is_working_day, weekday_fr
 
 VOLUNTEERS = ("Claire Martin", "Jacques Lefèvre")
 LIBRARIES = ("Paris 15 – Vaugirard", "Paris 14 – Plaisance")

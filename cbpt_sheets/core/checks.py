@@ -17,10 +17,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from . import values as v
-from .dataset import settings as read_settings
-from .models import Finding, Fix, RawRow, RawWorkbook, Report, SheetData, column_letter
-from .schema import (
+from cbpt_sheets.core import values as v
+from cbpt_sheets.core.dataset import settings as read_settings
+from cbpt_sheets.core.models import (
+    Finding,
+    Fix,
+    RawRow,
+    RawWorkbook,
+    Report,
+    SheetData,
+    column_letter,
+)
+from cbpt_sheets.core.schema import (
     DATA_SHEETS,
     EXACT_LIST_INDEX,
     LIST_INDEX,

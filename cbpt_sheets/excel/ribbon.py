@@ -16,14 +16,22 @@ from typing import Any, TypeVar
 
 import xlwings as xw
 
-from . import checks, dataset, render, steps
-from .brief import Brief
-from .brief import brief as make_brief
-from .errors import CbptError
-from .followup import followup, gdpr_list
-from .models import Finding, FollowUpItem, NextAction, RawWorkbook, Report, SheetData, column_letter
-from .reader import assemble
-from .schema import (
+from cbpt_sheets import render
+from cbpt_sheets.core import checks, dataset
+from cbpt_sheets.core import rules as steps
+from cbpt_sheets.core.brief import Brief
+from cbpt_sheets.core.brief import brief as make_brief
+from cbpt_sheets.core.followup import followup, gdpr_list
+from cbpt_sheets.core.models import (
+    Finding,
+    FollowUpItem,
+    NextAction,
+    RawWorkbook,
+    Report,
+    SheetData,
+    column_letter,
+)
+from cbpt_sheets.core.schema import (
     BRIEF_SHEET,
     CHECKS_SHEET,
     COMPUTED_KEYS,
@@ -33,6 +41,8 @@ from .schema import (
     SHEETS_BY_KEY,
     match_sheet,
 )
+from cbpt_sheets.errors import CbptError
+from cbpt_sheets.ooxml.reader import assemble
 
 TITLE = "CBPT"
 MARK_ERROR = "#ffc7ce"  # Excel's "bad" red, for cells in error
