@@ -4,6 +4,7 @@
     ├── UnreadableWorkbook   the file is missing, not a workbook, encrypted or corrupt
     ├── WorkbookLocked       the file is open in Excel or LibreOffice, or read-only
     ├── WorkbookChanged      the file changed on disk since it was read
+    ├── StructureError       a data sheet or required column is missing, or a column doubled
     └── MissingDependency    an optional tool (Excel, xlwings add-in parts) is missing
 
 Every message is French and says what to do; the CLI prints it and exits with 3.
@@ -28,6 +29,10 @@ class WorkbookLocked(CbptError):
 
 class WorkbookChanged(CbptError):
     """The workbook changed on disk between reading and writing."""
+
+
+class StructureError(CbptError):
+    """The workbook's sheets or headers do not let the command plan safely (exit 3)."""
 
 
 class MissingDependency(CbptError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz, process
@@ -10,6 +11,7 @@ from rapidfuzz import fuzz, process
 from cbpt_sheets.core.models import NextAction, Organisation, Workbook
 from cbpt_sheets.core.rules import (
     STAGES,
+    Blocker,
     appointment_key,
     contact_event,
     d,
@@ -119,10 +121,19 @@ def find_organisation(workbook: Workbook, name_or_id: str) -> int:
     raise UnknownOrganisation(name_or_id, [names[i] for _, _, i in hits])
 
 
-def brief(workbook: Workbook, organisation_name_or_id: str, today: dt.date) -> Brief:
-    """The call brief of one organisation, for the volunteer who is about to call it."""
+def brief(
+    workbook: Workbook,
+    organisation_name_or_id: str,
+    today: dt.date,
+    aliases: Mapping[str, str] | None = None,
+    blockers: Iterable[Blocker] = (),
+) -> Brief:
+    """The call brief of one organisation, for the volunteer who is about to call it.
+
+    ``aliases`` and ``blockers``: as for ``rules.next_actions`` (``core.plan`` gives them).
+    """
     index = find_organisation(workbook, organisation_name_or_id)
-    history = link(workbook)[index]
+    history = link(workbook, aliases, blockers)[index]
     org = history.org
     action = next_action(history, workbook.settings, today)
     fields = [
@@ -150,6 +161,12 @@ def brief(workbook: Workbook, organisation_name_or_id: str, today: dt.date) -> B
         )
         extra = " ; ".join(p for p in details if p)
         lines.append(event + (f" ({extra})" if extra else ""))
+    blocked_rows: dict[tuple[str, int], list[str]] = {}
+    for b in history.blockers:
+        row = int("".join(ch for ch in b.cell if ch.isdigit()) or 0)
+        blocked_rows.setdefault((b.sheet, row), []).append(f"{b.cell} : {b.what}")
+    for (sheet, row), whats in blocked_rows.items():
+        lines.append(f"Ligne {row} de « {sheet} », à corriger ({' ; '.join(whats)})")
     meetings = []
     for app in sorted((a for a in history.appointments if a.date is not None), key=appointment_key):
         parts = [

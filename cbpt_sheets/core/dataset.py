@@ -31,6 +31,7 @@ from cbpt_sheets.core.schema import (
     SETTINGS,
     ColType,
     Column,
+    Setting,
     Sheet,
     list_code,
 )
@@ -144,11 +145,27 @@ def _defaults(model: type[BaseModel]) -> dict[str, Any]:
     return defaults
 
 
+def setting_value(setting: Setting, value: Any) -> int | None:
+    """A Paramètres value as a whole number in the setting's range, else None (default used)."""
+    number = v.parse_int(value)
+    return number if number is not None and setting.allows(number) else None
+
+
+def invalid_settings(raw: RawWorkbook) -> list[tuple[Setting, str | None, Any]]:
+    """The settings whose value is filled but not a whole number in range: (setting, cell, value)."""
+    return [
+        (setting, raw.settings_cells.get(setting.key), value)
+        for setting in SETTINGS
+        if not v.is_blank(value := raw.settings.get(setting.key))
+        and setting_value(setting, value) is None
+    ]
+
+
 def settings(raw: RawWorkbook) -> Settings:
-    """The settings of Paramètres; a missing or unreadable value keeps its default."""
+    """The settings of Paramètres; a blank, unreadable or out-of-range value keeps its default."""
     data: dict[str, Any] = {}
     for setting in SETTINGS:
-        value = v.parse_int(raw.settings.get(setting.key))
+        value = setting_value(setting, raw.settings.get(setting.key))
         data[setting.key] = value if value is not None else setting.default
     return Settings(**data, volunteers=list(raw.volunteers), libraries=list(raw.libraries))
 

@@ -33,7 +33,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
         "record-appointment-report",
         "organise-event",
     ),
-    "preparation": ("find-number", "complete-preparation", "find-contact"),
+    "preparation": ("correct-entry", "find-number", "complete-preparation", "find-contact"),
     "later": ("recontact-later",),
 }
 CATEGORY_LABELS: dict[str, str] = {

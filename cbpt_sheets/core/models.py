@@ -47,6 +47,16 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(ref: str) -> int:
+    """The 0-based column index of an A1 reference or its letters (``C12`` -> 2, ``AA`` -> 26)."""
+    index = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        index = index * 26 + (ord(ch.upper()) - 64)
+    return index - 1
+
+
 @dataclass(slots=True)
 class RawRow:
     """One non-blank row of a data sheet: raw values by column key, keeping the Excel row."""
@@ -263,6 +273,14 @@ class Report(_Model):
     findings: list[Finding]
 
 
+class BlockedCell(_Model):
+    """A cell the plan could not use, that blocks an organisation's next action (rule 1b)."""
+
+    sheet: str
+    cell: str
+    code: str
+
+
 class NextAction(_Model):
     """The one next action of an organisation (next-actions.md)."""
 
@@ -281,7 +299,8 @@ class NextAction(_Model):
     email: str | None = None
     talking_points: list[str] = Field(default_factory=list)
     gdpr: bool = False
-    rule: int = Field(default=0, exclude=True)
+    blocked_by: list[BlockedCell] = Field(default_factory=list)
+    rule: str = Field(default="", exclude=True)  # the rule of next-actions.md: "1", "1b" ... "29"
 
 
 class FollowUpItem(_Model):

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cbpt_sheets.core.calendar import add_months, add_working_days, subtract_working_days
+from cbpt_sheets.core.codes import STAGES as STAGES  # re-exported: the Étape labels
+from cbpt_sheets.core.codes import Action, Stage
 from cbpt_sheets.core.models import (
     Appointment,
+    BlockedCell,
     Contact,
     NextAction,
     Organisation,
@@ -19,19 +22,6 @@ from cbpt_sheets.core.models import (
     Workbook,
 )
 from cbpt_sheets.core.schema import APPOINTMENT_RESULT, APPOINTMENT_STATUS, OUTCOME, fold
-
-STAGES: dict[str, str] = {
-    "preparation": "Préparation",
-    "first-call": "Premier appel (étapes 1–2)",
-    "finding-contact": "Recherche du bon interlocuteur (étape 3)",
-    "conversation": "Entretien (étape 4)",
-    "appointment": "Rendez-vous",
-    "partner": "Partenaire",
-    "closed": "Clos",
-    "paused": "En pause",
-    "do-not-contact": "Ne pas contacter",
-}
-"""Stage code -> French label (the Étape column)."""
 
 CHANNEL_EVENT = {"phone": "Appel", "email": "Mail", "letter": "Courrier", "visit": "Visite"}
 ACTIVE_STATUSES = ("proposed", "confirmed")
@@ -78,6 +68,21 @@ def appointment_key(app: Appointment) -> tuple[dt.date, dt.time, int]:
     return (app.date, app.time or _MIN_TIME, app.row)
 
 
+@dataclass(frozen=True)
+class Blocker:
+    """A cell of a contact or appointment row that the plan cannot use (rule 1b).
+
+    ``organisation`` is the name as typed in the row; ``what`` says in French what is
+    wrong (``date illisible « 5/11 »``).
+    """
+
+    organisation: str
+    sheet: str
+    cell: str
+    code: str
+    what: str
+
+
 @dataclass
 class History:
     """What the rules see of one organisation: its dated contacts and appointments, sorted."""
@@ -85,6 +90,7 @@ class History:
     org: Organisation
     contacts: list[Contact] = field(default_factory=list)  # every linked contact
     appointments: list[Appointment] = field(default_factory=list)
+    blockers: list[Blocker] = field(default_factory=list)  # cells of its rows the plan cannot use
 
     _memo: dict[str, tuple[tuple[int, int, int, int], list[Any]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -132,8 +138,19 @@ class History:
 _ORGANISATION = operator.attrgetter("organisation")
 
 
-def link(workbook: Workbook) -> list[History]:
-    """Each organisation with its contacts and appointments (linked by Nom or ID, folded)."""
+def link(
+    workbook: Workbook,
+    aliases: Mapping[str, str] | None = None,
+    blockers: Iterable[Blocker] = (),
+    unresolved: set[str] | None = None,
+) -> list[History]:
+    """Each organisation with its contacts, appointments and blocked cells.
+
+    Rows are linked by Nom or ID (case, accents and punctuation ignored); a name that
+    matches no organisation is looked up in ``aliases`` (a row's name -> the Nom the
+    check suggests for it). The names that still match nothing are added to
+    ``unresolved`` when it is given.
+    """
     by_name: dict[str, list[int]] = {}
     by_id: dict[str, list[int]] = {}
     by_key: dict[str, list[int]] = {}  # punctuation ignored too, as the checks link names
@@ -146,13 +163,19 @@ def link(workbook: Workbook) -> list[History]:
 
     found: dict[str, list[int]] = {}  # the same names come back on many rows
 
+    def exact(name: str) -> list[int]:
+        key = fold(name)
+        return by_id.get(key) or by_name.get(key) or by_key.get(_PUNCT.sub("", key)) or []
+
     def targets(name: str) -> list[int]:
         hit = found.get(name)
         if hit is None:
-            key = fold(name)
-            hit = found[name] = (
-                by_id.get(key) or by_name.get(key) or by_key.get(_PUNCT.sub("", key)) or []
-            )
+            hit = exact(name)
+            if not hit and aliases and name in aliases:
+                hit = exact(aliases[name])
+            if not hit and unresolved is not None:
+                unresolved.add(name)
+            found[name] = hit
         return hit
 
     # group the rows by the name they give, then attach each group to its organisations
@@ -175,7 +198,49 @@ def link(workbook: Workbook) -> list[History]:
             order = {id(item): i for i, item in enumerate(items)}
             for index in mixed:
                 getattr(histories[index], attr).sort(key=lambda item: order[id(item)])
+    for blocker in blockers:
+        for index in targets(blocker.organisation):
+            histories[index].blockers.append(blocker)
     return histories
+
+
+def _correct_entry(blockers: Sequence[Blocker], today: dt.date) -> _Outcome:
+    """Rule 1b: the rows of this organisation that the plan could not use come first."""
+    cells: dict[tuple[str, str], list[Blocker]] = {}
+    for b in blockers:
+        cells.setdefault((b.sheet, b.cell), []).append(b)
+    refs = [f"{sheet}!{cell}" for sheet, cell in cells]
+    shown = [
+        f"{ref} ({', '.join(dict.fromkeys(b.what for b in found))})"
+        for ref, found in zip(refs[:MAX_CELLS_IN_LABEL], list(cells.values()), strict=False)
+    ]
+    rest = len(refs) - len(shown)
+    if rest:
+        shown.append(f"{rest} autre{'s' if rest > 1 else ''} cellule{'s' if rest > 1 else ''}")
+    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " et " + shown[-1]
+    label = (
+        f"Corriger d'abord {listed}, puis relancer « Prochaines actions » : "
+        "la prochaine action ne peut pas être calculée sur une saisie illisible"
+    )
+    count = len(refs)
+    reason = (
+        f"{count} cellule{'s' if count > 1 else ''} à corriger : "
+        + ", ".join(refs[:MAX_CELLS_IN_REASON])
+        + (" …" if count > MAX_CELLS_IN_REASON else "")
+    )
+    return _Outcome(
+        rule="1b",
+        stage=Stage.TO_CORRECT,
+        action=Action.CORRECT_ENTRY,
+        label=label,
+        due=today,
+        reason=reason,
+    )
+
+
+NO_TALK = frozenset({Action.NONE, Action.CORRECT_ENTRY})  # nothing to say on the phone
+MAX_CELLS_IN_LABEL = 3  # the label names the first cells; the JSON's blocked_by has them all
+MAX_CELLS_IN_REASON = 6
 
 
 # ---------------------------------------------------------------- what is known
@@ -329,9 +394,11 @@ def appointment_moment(app: Appointment) -> str:
 # ---------------------------------------------------------------- the rules
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Outcome:
-    rule: int
+    """What one rule decides: its number in next-actions.md, the stage, action, label, due, reason."""
+
+    rule: str
     stage: str
     action: str
     label: str
@@ -340,7 +407,12 @@ class _Outcome:
 
 
 _PARTNER = _Outcome(
-    11, "partner", "none", "Aucune action : organisation partenaire", None, "Suivi : Partenaire"
+    rule="11",
+    stage=Stage.PARTNER,
+    action=Action.NONE,
+    label="Aucune action : organisation partenaire",
+    due=None,
+    reason="Suivi : Partenaire",
 )
 
 
@@ -400,18 +472,32 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         else:
             reason = "Suivi : Ne pas contacter"
         return _Outcome(
-            1,
-            "do-not-contact",
-            "none",
-            "Ne plus contacter cette organisation, à sa demande",
-            None,
-            reason,
+            rule="1",
+            stage=Stage.DO_NOT_CONTACT,
+            action=Action.NONE,
+            label="Ne plus contacter cette organisation, à sa demande",
+            due=None,
+            reason=reason,
         )
+    if h.blockers:
+        return _correct_entry(h.blockers, today)
     if org.tracking == "clos":
-        return _Outcome(2, "closed", "none", "Aucune action : dossier clos", None, "Suivi : Clos")
+        return _Outcome(
+            rule="2",
+            stage=Stage.CLOSED,
+            action=Action.NONE,
+            label="Aucune action : dossier clos",
+            due=None,
+            reason="Suivi : Clos",
+        )
     if org.tracking == "pause":
         return _Outcome(
-            3, "paused", "none", "Aucune action : suivi en pause", None, "Suivi : En pause"
+            rule="3",
+            stage=Stage.PAUSED,
+            action=Action.NONE,
+            label="Aucune action : suivi en pause",
+            due=None,
+            reason="Suivi : En pause",
         )
 
     # 4-6: appointments still to hold.
@@ -430,7 +516,12 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 + f" d'ici le {d(due)} pour confirmer le rendez-vous du {appointment_moment(app)}"
             )
             return _Outcome(
-                4, "appointment", "confirm-appointment", label, due, appointment_event(app)
+                rule="4",
+                stage=Stage.APPOINTMENT,
+                action=Action.CONFIRM_APPOINTMENT,
+                label=label,
+                due=due,
+                reason=appointment_event(app),
             )
         place = _place(org, app)
         visit = "avec la visite de la bibliothèque" if app.library_visit == "yes" else None
@@ -443,7 +534,14 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             )
             + " : notre offre, nos animations, les conditions de prêt"
         )
-        return _Outcome(5, "appointment", "prepare-appointment", label, due, appointment_event(app))
+        return _Outcome(
+            rule="5",
+            stage=Stage.APPOINTMENT,
+            action=Action.PREPARE_APPOINTMENT,
+            label=label,
+            due=due,
+            reason=appointment_event(app),
+        )
     past_active = [
         a for a in apps if a.date is not None and a.date < today and a.status in ACTIVE_STATUSES
     ]
@@ -453,7 +551,12 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         due = add_working_days(app.date, 1)
         label = f"Saisir le compte rendu du rendez-vous du {d(app.date)} dans Rendez-vous (Statut et Suite), d'ici le {d(due)}"
         return _Outcome(
-            6, "appointment", "record-appointment-report", label, due, appointment_event(app)
+            rule="6",
+            stage=Stage.APPOINTMENT,
+            action=Action.RECORD_APPOINTMENT_REPORT,
+            label=label,
+            due=due,
+            reason=appointment_event(app),
         )
 
     # 7-13: the latest appointment, when it is not older than the latest contact.
@@ -472,7 +575,14 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             if app.result is None:
                 due = add_working_days(app.date, 1)
                 label = f"Saisir la Suite du rendez-vous du {d(app.date)} dans Rendez-vous, d'ici le {d(due)}"
-                return _Outcome(7, "appointment", "record-appointment-report", label, due, reason)
+                return _Outcome(
+                    rule="7",
+                    stage=Stage.APPOINTMENT,
+                    action=Action.RECORD_APPOINTMENT_REPORT,
+                    label=label,
+                    due=due,
+                    reason=reason,
+                )
             if app.result == "event":
                 due = add_working_days(app.date, settings.follow_up_days)
                 event = f" « {app.welcome_event} »" if app.welcome_event else ""
@@ -481,7 +591,14 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                     + (f", avec {app_person}" if app_person else "")
                     + (f" au {phone}" if phone else "")
                 )
-                return _Outcome(8, "appointment", "organise-event", label, due, reason)
+                return _Outcome(
+                    rule="8",
+                    stage=Stage.APPOINTMENT,
+                    action=Action.ORGANISE_EVENT,
+                    label=label,
+                    due=due,
+                    reason=reason,
+                )
             if app.result == "convention":
                 due = add_working_days(app.date, 1)
                 to = f" à {app_person}" if app_person else ""
@@ -489,30 +606,63 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 label = f"Envoyer d'ici le {d(due)} la convention à signer{to}" + (
                     f" {how}" if how else ""
                 )
-                return _Outcome(9, "appointment", "send-agreement", label, due, reason)
+                return _Outcome(
+                    rule="9",
+                    stage=Stage.APPOINTMENT,
+                    action=Action.SEND_AGREEMENT,
+                    label=label,
+                    due=due,
+                    reason=reason,
+                )
             if app.result == "follow-up":
                 due = add_working_days(app.date, settings.follow_up_days)
                 label = (
                     call_phrase("Rappeler", app_person, due, None, phone)
                     + f" pour faire suite au rendez-vous du {d(app.date)}"
                 )
-                return _Outcome(10, "appointment", "follow-up-call", label, due, reason)
+                return _Outcome(
+                    rule="10",
+                    stage=Stage.APPOINTMENT,
+                    action=Action.FOLLOW_UP_CALL,
+                    label=label,
+                    due=due,
+                    reason=reason,
+                )
             if app.result in PARTNER_RESULTS:
                 return _Outcome(
-                    11, "partner", "none", "Aucune action : organisation partenaire", None, reason
+                    rule="11",
+                    stage=Stage.PARTNER,
+                    action=Action.NONE,
+                    label="Aucune action : organisation partenaire",
+                    due=None,
+                    reason=reason,
                 )
         if org.tracking == "partenaire":
             return _PARTNER
         if app.status == "held" and app.result == "none":
             label = f"Aucune action : rendez-vous du {d(app.date)} sans suite"
-            return _Outcome(12, "closed", "none", label, None, reason)
+            return _Outcome(
+                rule="12",
+                stage=Stage.CLOSED,
+                action=Action.NONE,
+                label=label,
+                due=None,
+                reason=reason,
+            )
         if app.status in ("cancelled", "postponed"):
             due = add_working_days(app.date, 1)
             label = (
                 call_phrase("Appeler", app_person, due, None, phone)
                 + " pour fixer une nouvelle date de rendez-vous"
             )
-            return _Outcome(13, "appointment", "reschedule-appointment", label, due, reason)
+            return _Outcome(
+                rule="13",
+                stage=Stage.APPOINTMENT,
+                action=Action.RESCHEDULE_APPOINTMENT,
+                label=label,
+                due=due,
+                reason=reason,
+            )
     if org.tracking == "partenaire":
         return _PARTNER
 
@@ -522,23 +672,23 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         if not (org.switchboard or org.contact_phone):
             label = "Trouver le numéro du standard (annuaire, site internet de l'organisation)"
             return _Outcome(
-                14,
-                "preparation",
-                "find-number",
-                label,
-                today,
-                reason + " ; pas de numéro de téléphone",
+                rule="14",
+                stage=Stage.PREPARATION,
+                action=Action.FIND_NUMBER,
+                label=label,
+                due=today,
+                reason=reason + " ; pas de numéro de téléphone",
             )
         missing = missing_preparation(org)
         if missing:
             label = "Compléter la fiche avant d'appeler : " + ", ".join(missing)
             return _Outcome(
-                15,
-                "preparation",
-                "complete-preparation",
-                label,
-                today,
-                reason + " ; préparation incomplète",
+                rule="15",
+                stage=Stage.PREPARATION,
+                action=Action.COMPLETE_PREPARATION,
+                label=label,
+                due=today,
+                reason=reason + " ; préparation incomplète",
             )
         head = who(org.head, org.head_role) if org.head else who(org.contact, org.contact_role)
         ask = (
@@ -551,7 +701,14 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             f"Le {d(today)}, appeler le {phone} : (étape 1) se présenter comme membre de CBPT "
             f"et responsable de la bibliothèque{library} ; (étape 2) {ask}"
         )
-        return _Outcome(16, "first-call", "first-call", label, today, reason)
+        return _Outcome(
+            rule="16",
+            stage=Stage.FIRST_CALL,
+            action=Action.FIRST_CALL,
+            label=label,
+            due=today,
+            reason=reason,
+        )
 
     # 17-29: the latest contact.
     assert latest.date is not None
@@ -572,7 +729,12 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 + f" ({n} appel{'s' if n > 1 else ''} sans réponse sur {limit})"
             )
             return _Outcome(
-                17, "first-call", "call-again", label, due, f"{event} ({n} sur {limit})"
+                rule="17",
+                stage=Stage.FIRST_CALL,
+                action=Action.CALL_AGAIN,
+                label=label,
+                due=due,
+                reason=f"{event} ({n} sur {limit})",
             )
         due = add_working_days(latest.date, 1)
         to = f" à {person}" if person else ""
@@ -582,16 +744,35 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             "ou chercher un autre numéro"
         )
         return _Outcome(
-            18, "finding-contact", "change-channel", label, due, f"{event} ({n} sur {limit})"
+            rule="18",
+            stage=Stage.FINDING_CONTACT,
+            action=Action.CHANGE_CHANNEL,
+            label=label,
+            due=due,
+            reason=f"{event} ({n} sur {limit})",
         )
     if outcome == "wrong-number":
         wrong = f" : le {latest.phone or phone} est erroné" if (latest.phone or phone) else ""
         label = f"Trouver le bon numéro (annuaire, site internet){wrong}"
-        return _Outcome(19, "preparation", "find-number", label, today, event)
+        return _Outcome(
+            rule="19",
+            stage=Stage.PREPARATION,
+            action=Action.FIND_NUMBER,
+            label=label,
+            due=today,
+            reason=event,
+        )
     if outcome == "head-absent-callback":
         due = latest.callback_date or add_working_days(latest.date, settings.retry_days)
         label = call_phrase("Rappeler", person, due, latest.callback_slot, phone)
-        return _Outcome(20, "finding-contact", "call-contact", label, due, event)
+        return _Outcome(
+            rule="20",
+            stage=Stage.FINDING_CONTACT,
+            action=Action.CALL_CONTACT,
+            label=label,
+            due=due,
+            reason=event,
+        )
     if outcome == "redirected":
         due = add_working_days(latest.date, 1)
         if latest.phone:
@@ -599,25 +780,53 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 call_phrase("Appeler", person, due, None, latest.phone)
                 + f" (numéro obtenu le {d(latest.date)})"
             )
-            return _Outcome(21, "finding-contact", "call-contact", label, due, event)
+            return _Outcome(
+                rule="21",
+                stage=Stage.FINDING_CONTACT,
+                action=Action.CALL_CONTACT,
+                label=label,
+                due=due,
+                reason=event,
+            )
         if latest.email:
             to = f" à {person}" if person else ""
             label = f"Envoyer d'ici le {d(due)} un mail de présentation{to} : {latest.email}"
-            return _Outcome(22, "finding-contact", "send-email", label, due, event)
+            return _Outcome(
+                rule="22",
+                stage=Stage.FINDING_CONTACT,
+                action=Action.SEND_EMAIL,
+                label=label,
+                due=due,
+                reason=event,
+            )
         if latest.department:
             label = join(
                 f"Envoyer d'ici le {d(due)} un courrier de présentation au service "
                 f"« {latest.department} »",
                 _org_address(org),
             )
-            return _Outcome(23, "finding-contact", "send-letter", label, due, event)
+            return _Outcome(
+                rule="23",
+                stage=Stage.FINDING_CONTACT,
+                action=Action.SEND_LETTER,
+                label=label,
+                due=due,
+                reason=event,
+            )
     if outcome in ("no-redirection", "redirected"):
         due = add_working_days(latest.date, settings.retry_days)
         label = (
             f"Chercher un autre interlocuteur (organigramme, site internet), puis rappeler le {d(due)}"
             + (f" au {phone}" if phone else "")
         )
-        return _Outcome(24, "finding-contact", "find-contact", label, due, event)
+        return _Outcome(
+            rule="24",
+            stage=Stage.FINDING_CONTACT,
+            action=Action.FIND_CONTACT,
+            label=label,
+            due=due,
+            reason=event,
+        )
     if outcome in ("mail-sent", "letter-sent"):
         due = add_working_days(latest.date, settings.follow_up_days)
         what = "mail" if outcome == "mail-sent" else "courrier"
@@ -625,17 +834,38 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             call_phrase("Appeler", person, due, None, phone)
             + f" pour faire suite au {what} du {d(latest.date)}"
         )
-        return _Outcome(25, "finding-contact", "follow-up-call", label, due, event)
+        return _Outcome(
+            rule="25",
+            stage=Stage.FINDING_CONTACT,
+            action=Action.FOLLOW_UP_CALL,
+            label=label,
+            due=due,
+            reason=event,
+        )
     if outcome == "meeting-set":
         label = f"Saisir dans Rendez-vous le rendez-vous fixé lors de l'appel du {d(latest.date)}"
-        return _Outcome(26, "conversation", "record-appointment", label, today, event)
+        return _Outcome(
+            rule="26",
+            stage=Stage.CONVERSATION,
+            action=Action.RECORD_APPOINTMENT,
+            label=label,
+            due=today,
+            reason=event,
+        )
     if outcome == "call-back":
         due = latest.callback_date or add_working_days(latest.date, settings.call_back_days)
         label = (
             call_phrase("Rappeler", person, due, latest.callback_slot, phone)
             + " et proposer un rendez-vous (chez eux ou visite de la bibliothèque)"
         )
-        return _Outcome(27, "conversation", "call-back", label, due, event)
+        return _Outcome(
+            rule="27",
+            stage=Stage.CONVERSATION,
+            action=Action.CALL_BACK,
+            label=label,
+            due=due,
+            reason=event,
+        )
     if outcome == "send-info":
         due = add_working_days(latest.date, 1)
         to = f" à {person}" if person else ""
@@ -644,14 +874,33 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             f"Envoyer d'ici le {d(due)} la documentation (offre, animations, conditions de prêt : "
             f"adhésion individuelle, adhésion collective, forfait){to}" + (f" {how}" if how else "")
         )
-        return _Outcome(28, "conversation", "send-information", label, due, event)
+        return _Outcome(
+            rule="28",
+            stage=Stage.CONVERSATION,
+            action=Action.SEND_INFORMATION,
+            label=label,
+            due=due,
+            reason=event,
+        )
     if outcome == "not-interested":
         due = add_months(latest.date, settings.recontact_months)
         label = f"Rien à faire pour l'instant : recontacter après le {d(due)}"
-        return _Outcome(29, "closed", "recontact-later", label, due, event)
+        return _Outcome(
+            rule="29",
+            stage=Stage.CLOSED,
+            action=Action.RECONTACT_LATER,
+            label=label,
+            due=due,
+            reason=event,
+        )
     # Unreachable with the outcomes of schema.OUTCOME; kept so that no organisation is ever dropped.
     return _Outcome(
-        0, "preparation", "complete-preparation", "Vérifier l'historique des appels", today, event
+        rule="0",
+        stage=Stage.PREPARATION,
+        action=Action.COMPLETE_PREPARATION,
+        label="Vérifier l'historique des appels",
+        due=today,
+        reason=event,
     )
 
 
@@ -678,15 +927,35 @@ def next_action(history: History, settings: Settings, today: dt.date) -> NextAct
         contact=freshest_name(org, latest),
         phone=freshest_phone(org, timeline),
         email=freshest_email(org, timeline),
-        talking_points=talking_points(org, timeline) if outcome.action != "none" else [],
+        talking_points=talking_points(org, timeline) if outcome.action not in NO_TALK else [],
         gdpr=gdpr,
+        blocked_by=[
+            BlockedCell(sheet=sheet, cell=cell, code=code)
+            for sheet, cell, code in dict.fromkeys(
+                (b.sheet, b.cell, b.code) for b in history.blockers
+            )
+        ]
+        if outcome.action == Action.CORRECT_ENTRY
+        else [],
         rule=outcome.rule,
     )
 
 
-def next_actions(workbook: Workbook, today: dt.date) -> list[NextAction]:
-    """Exactly one next action per organisation, in sheet order, by the rules of next-actions.md."""
-    return [next_action(h, workbook.settings, today) for h in link(workbook)]
+def next_actions(
+    workbook: Workbook,
+    today: dt.date,
+    aliases: Mapping[str, str] | None = None,
+    blockers: Iterable[Blocker] = (),
+    unresolved: set[str] | None = None,
+) -> list[NextAction]:
+    """Exactly one next action per organisation, in sheet order, by the rules of next-actions.md.
+
+    ``aliases`` and ``blockers`` come from the checks (``core.plan``): rows named by a
+    close name, and the cells the plan cannot use (rule 1b). The names of rows that
+    match no organisation are added to ``unresolved`` when it is given.
+    """
+    histories = link(workbook, aliases, blockers, unresolved)
+    return [next_action(h, workbook.settings, today) for h in histories]
 
 
 def by_row(actions: Iterable[NextAction]) -> dict[int, NextAction]:

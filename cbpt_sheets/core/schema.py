@@ -115,6 +115,12 @@ class Setting:
     fr: str
     en: str
     default: int
+    minimum: int = 0
+    maximum: int = 60
+
+    def allows(self, value: int) -> bool:
+        """Whether ``value`` is in the allowed range (bounds included)."""
+        return self.minimum <= value <= self.maximum
 
 
 LANGS = ("fr", "en")
@@ -350,6 +356,12 @@ REQUIRED_COLUMN_KEYS: dict[str, tuple[str, ...]] = {
     "calls": ("date", "organisation", "outcome"),
     "appointments": ("organisation", "date", "place"),
 }
+# Columns of Appels and Rendez-vous that the rules never read: an error there does not
+# block the organisation's plan (rule 1b of next-actions.md).
+PLAN_IGNORED_COLUMNS: dict[str, frozenset[str]] = {
+    "calls": frozenset({"volunteer", "notes"}),
+    "appointments": frozenset({"volunteer", "notes"}),
+}
 COMPUTED_KEYS: tuple[str, ...] = tuple(c.key for c in ORGANISATIONS.columns if c.computed)
 PREPARATION_LABELS: dict[str, str] = {
     "activity": "Domaine d'activité",
@@ -367,42 +379,56 @@ SETTINGS: tuple[Setting, ...] = (
         "Délai avant de rappeler après « Pas de réponse » (jours ouvrés)",
         "Delay before calling again after “No answer” (working days)",
         2,
+        minimum=0,
+        maximum=60,
     ),
     Setting(
         "max_no_answer",
         "Appels sans réponse avant de changer de canal",
         "Calls without answer before changing channel",
         3,
+        minimum=1,
+        maximum=20,
     ),
     Setting(
         "follow_up_days",
         "Relance après mail, courrier ou documentation (jours ouvrés)",
         "Follow-up after e-mail, letter or documentation (working days)",
         5,
+        minimum=0,
+        maximum=120,
     ),
     Setting(
         "call_back_days",
         "Rappel « Entretien – à rappeler » sans date (jours ouvrés)",
         "Call back after “Conversation – call back” with no date (working days)",
         10,
+        minimum=0,
+        maximum=250,
     ),
     Setting(
         "prepare_days",
         "Préparer un rendez-vous (jours ouvrés avant)",
         "Prepare an appointment (working days before)",
         2,
+        minimum=0,
+        maximum=60,
     ),
     Setting(
         "recontact_months",
         "Recontacter après « pas intéressé » (mois)",
         "Contact again after “not interested” (months)",
         12,
+        minimum=1,
+        maximum=120,
     ),
     Setting(
         "retention_months",
         "Conservation des données sans contact (mois, RGPD)",
         "Keep personal data with no contact (months, GDPR)",
         36,
+        minimum=1,
+        maximum=120,
     ),
 )
 SETTINGS_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}

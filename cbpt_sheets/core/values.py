@@ -177,7 +177,7 @@ def parse_int(value: CellValue) -> int | None:
         return int(value) if value.is_integer() and value >= 0 else None
     if isinstance(value, str):
         s = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
-        return int(s) if s.isdigit() else None
+        return int(s) if s.isascii() and s.isdigit() else None  # "²".isdigit() is True
     return None
 
 

@@ -1,0 +1,351 @@
+"""Never advise from data the tool did not read (issue 12): rule 1b, unmatched rows, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cbpt_sheets.core.models import NextAction
+from cbpt_sheets.core.plan import Plan, plan, plan_brief
+from cbpt_sheets.errors import StructureError
+from cbpt_sheets.ooxml.reader import read_raw
+
+T = dt.date(2026, 12, 1)  # a Tuesday
+NAME = "Société Fictiva SA"
+OTHER = "Mairie du 15e"
+
+
+def prepared(name: str, **kw: Any) -> dict[str, Any]:
+    row = {
+        "Nom": name,
+        "Type": "Entreprise / CSE",
+        "Domaine d'activité": "Conseil",
+        "Effectifs": 120,
+        "Standard": "01 45 30 17 31",
+        "Responsable": "M. Martin",
+        "Objectif": "Adhésion collective",
+        "Bénévole": "Claire Martin",
+        "Bibliothèque": "Paris 15",
+    }
+    row.update(kw)
+    return row
+
+
+def call(day: Any, outcome: str, name: str = NAME, **kw: Any) -> dict[str, Any]:
+    return {"Date": day, "Organisation": name, "Résultat": outcome, **kw}
+
+
+def planned(path: Path, today: dt.date = T) -> Plan:
+    return plan(read_raw(path), today)
+
+
+def action_of(result: Plan, name: str) -> NextAction:
+    return next(a for a in result.actions if a.organisation == name)
+
+
+@pytest.fixture
+def two_orgs(make_workbook: Callable[..., Path]) -> Callable[..., Path]:
+    """A workbook with NAME and OTHER; OTHER has one clean no-answer call."""
+
+    def make(calls: list[dict[str, Any]], **kwargs: Any) -> Path:
+        return make_workbook(
+            organisations=kwargs.pop("organisations", [prepared(NAME), prepared(OTHER)]),
+            calls=[*calls, call(dt.date(2026, 11, 27), "Pas de réponse", OTHER)],
+            **kwargs,
+        )
+
+    return make
+
+
+def test_unreadable_dates_block_the_organisation_and_name_the_cells(two_orgs: Any) -> None:
+    path = two_orgs(
+        [
+            call(dt.date(2026, 11, 3), "Pas de réponse"),
+            call("5/11", "pas de reponse"),
+            call(
+                "lundi 16 nov",
+                "Responsable absent – rappel convenu",
+                **{"Interlocuteur": "Mme Roux", "Rappeler le": "lundi 7 déc"},
+            ),
+        ]
+    )
+    result = planned(path)
+    action = action_of(result, NAME)
+    assert (action.stage, action.action, action.due) == ("to-correct", "correct-entry", T)
+    cells = [(b.sheet, b.cell) for b in action.blocked_by]
+    assert ("Appels", "A3") in cells
+    assert ("Appels", "A4") in cells
+    assert ("Appels", "L4") in cells  # the agreed call-back date is not lost silently
+    assert "Appels!A3 (date illisible « 5/11 »)" in action.label
+    assert "Appels!A4" in action.label
+    assert action.talking_points == []
+    # the other organisation keeps its action
+    other = action_of(result, OTHER)
+    assert other.action == "call-again"
+    assert other.blocked_by == []
+
+
+def test_opt_out_wins_even_with_an_unreadable_date(two_orgs: Any) -> None:
+    path = two_orgs(
+        [
+            call("5/11", "Pas de réponse"),
+            call("hier", "Refus d'être recontacté"),
+        ]
+    )
+    action = action_of(planned(path), NAME)
+    assert (action.stage, action.action, action.due) == ("do-not-contact", "none", None)
+
+
+def test_a_close_name_attaches_the_row_and_blocks_the_organisation(two_orgs: Any) -> None:
+    path = two_orgs(
+        [
+            call(dt.date(2026, 11, 3), "Pas de réponse"),
+            call(dt.date(2026, 11, 10), "Pas de réponse", "Societe Fictiva"),
+        ]
+    )
+    result = planned(path)
+    action = action_of(result, NAME)
+    assert action.action == "correct-entry"
+    assert [(b.sheet, b.cell, b.code) for b in action.blocked_by] == [
+        ("Appels", "C3", "unknown-organisation")
+    ]
+    assert "organisation inconnue « Societe Fictiva », sans doute « Société Fictiva SA »" in (
+        action.label
+    )
+    assert result.unmatched == []
+
+
+def test_a_close_name_opt_out_is_honoured(two_orgs: Any) -> None:
+    path = two_orgs([call(dt.date(2026, 11, 10), "Refus d'être recontacté", "Societe Fictiva")])
+    assert action_of(planned(path), NAME).action == "none"
+    assert action_of(planned(path), NAME).stage == "do-not-contact"
+
+
+def test_a_row_naming_nobody_is_listed_as_unmatched(two_orgs: Any) -> None:
+    path = two_orgs(
+        [
+            call(dt.date(2026, 11, 3), "Pas de réponse"),
+            call(dt.date(2026, 11, 4), "Pas de réponse", "Boulangerie Zzyzx"),
+            {"Date": dt.date(2026, 11, 5), "Résultat": "Pas de réponse"},
+        ]
+    )
+    result = planned(path)
+    assert [u.as_json() for u in result.unmatched] == [
+        {"sheet": "Appels", "row": 3, "cell": "C3", "value": "Boulangerie Zzyzx"},
+        {"sheet": "Appels", "row": 4, "cell": "C4", "value": None},
+    ]
+    assert action_of(result, NAME).action == "call-again"
+
+
+def test_a_contact_dated_after_today_blocks(two_orgs: Any) -> None:
+    path = two_orgs([call(dt.date(2026, 12, 10), "Entretien – pas intéressé")])
+    action = action_of(planned(path), NAME)
+    assert action.action == "correct-entry"
+    assert [(b.cell, b.code) for b in action.blocked_by] == [("A2", "future-date")]
+    assert "date postérieure à aujourd'hui « 10/12/2026 »" in action.label
+
+
+def test_a_value_outside_its_list_blocks(two_orgs: Any) -> None:
+    path = two_orgs([call(dt.date(2026, 11, 10), "Rappel demain peut-être")])
+    action = action_of(planned(path), NAME)
+    assert [(b.cell, b.code) for b in action.blocked_by] == [("F2", "not-in-list")]
+
+
+def test_an_error_in_notes_does_not_block(two_orgs: Any) -> None:
+    path = two_orgs([call(dt.date(2026, 11, 24), "Pas de réponse", Notes="=1/0")])
+    assert action_of(planned(path), NAME).action == "call-again"
+
+
+def test_appointment_rows_block_too(make_workbook: Callable[..., Path]) -> None:
+    path = make_workbook(
+        organisations=[prepared(NAME)],
+        calls=[call(dt.date(2026, 11, 3), "Entretien – RDV fixé")],
+        appointments=[
+            {
+                "Organisation": NAME,
+                "Date": "le 12 décembre",
+                "Lieu": "Chez eux",
+                "Statut": "Proposé",
+            }
+        ],
+    )
+    action = action_of(planned(path), NAME)
+    assert action.action == "correct-entry"
+    assert [(b.sheet, b.cell) for b in action.blocked_by] == [("Rendez-vous", "B2")]
+
+
+def test_brief_shows_the_rows_to_correct(two_orgs: Any) -> None:
+    path = two_orgs([call(dt.date(2026, 11, 3), "Pas de réponse"), call("5/11", "Pas de réponse")])
+    result = plan_brief(read_raw(path), NAME, T)
+    assert result.next_action.action == "correct-entry"
+    assert any("Ligne 3 de « Appels », à corriger" in line for line in result.history)
+
+
+# ---------------------------------------------------------------- structure
+
+
+def _renamed(path: Path, old: str, new: str) -> Path:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    book[old].title = new
+    book.save(path)
+    return path
+
+
+def test_a_missing_calls_sheet_refuses_even_with_an_opt_out(two_orgs: Any) -> None:
+    path = _renamed(
+        two_orgs([call(dt.date(2026, 11, 3), "Refus d'être recontacté")]),
+        "Appels",
+        "Appels - Tableau 1",
+    )
+    with pytest.raises(StructureError, match="Appels"):
+        planned(path)
+
+
+def test_a_missing_required_column_refuses(two_orgs: Any) -> None:
+    import openpyxl
+
+    path = two_orgs([call(dt.date(2026, 11, 3), "Refus d'être recontacté")])
+    book = openpyxl.load_workbook(path)
+    book["Appels"]["F1"] = "Résultat de l'appel"
+    book.save(path)
+    with pytest.raises(StructureError, match="Résultat"):
+        planned(path)
+
+
+def test_a_second_due_column_refuses(two_orgs: Any) -> None:
+    import openpyxl
+
+    path = two_orgs([])
+    book = openpyxl.load_workbook(path)
+    sheet = book["Organisations"]
+    last = sheet.max_column + 1
+    sheet.cell(row=1, column=last, value="Échéance")
+    sheet.cell(row=2, column=last, value="fin du mois")
+    book.save(path)
+    with pytest.raises(StructureError, match="Échéance"):
+        planned(path)
+
+
+# ---------------------------------------------------------------- the example
+
+
+def test_the_example_has_no_blocked_organisation(example_path: Path) -> None:
+    result = planned(example_path)
+    assert result.unmatched == []
+    assert all(a.action != "correct-entry" and not a.blocked_by for a in result.actions)
+
+
+# ---------------------------------------------------------------- property
+
+
+def _labelled(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Example rows with list codes turned into their French labels (as a volunteer types)."""
+    from cbpt_sheets.core.schema import LISTS, SHEETS_BY_KEY
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    for key, items in rows.items():
+        spec = SHEETS_BY_KEY[key]
+        lists = {c.key: c.list for c in spec.columns if c.list and not LISTS[c.list].dynamic}
+        out[key] = [
+            {
+                k: (LISTS[lists[k]].by_code(val).fr if k in lists and val is not None else val)
+                for k, val in row.items()
+            }
+            for row in items
+        ]
+    return out
+
+
+BREAKS = ("text-date", "unknown-list", "blank-required", "future-date", "altered-name")
+
+
+def _break(row: dict[str, Any], sheet: str, kind: str) -> str | None:
+    """Break one cell of a row as a volunteer might; the column key broken (None: not applicable)."""
+    date_key = "date"
+    list_key = "outcome" if sheet == "calls" else "status"
+    if kind == "text-date":
+        row[date_key] = "la semaine dernière"
+        return date_key
+    if kind == "unknown-list":
+        row[list_key] = "Peut-être plus tard"
+        return list_key
+    if kind == "blank-required":
+        key = "date" if sheet == "calls" else "place"
+        row[key] = None
+        return key
+    if kind == "future-date" and sheet == "calls":
+        row[date_key] = T + dt.timedelta(days=9)
+        return date_key
+    if kind == "altered-name":
+        name = row["organisation"]
+        row["organisation"] = name[:-1] if len(name) > 8 else name + "x"
+        return "organisation"
+    return None
+
+
+def test_broken_rows_block_exactly_their_organisations(tmp_path_factory: Any) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from cbpt_sheets.core.example import example_data
+    from cbpt_sheets.core.schema import SHEETS_BY_KEY
+    from cbpt_sheets.ooxml.template import build
+
+    clean_rows = _labelled(example_data(T))
+    folder = tmp_path_factory.mktemp("broken")
+
+    def planned_rows(rows: dict[str, list[dict[str, Any]]], name: str) -> Plan:
+        path = folder / name
+        build(
+            "fr", rows, ("Claire Martin", "Jacques Lefèvre"), ("Paris 15", "Paris 14"), codes=False
+        ).save(path)
+        return planned(path)
+
+    clean = {a.organisation: a for a in planned_rows(clean_rows, "clean.xlsx").actions}
+    assert all(a.action != "correct-entry" for a in clean.values())
+    counts = {k: len(v) for k, v in clean_rows.items() if k != "organisations"}
+    case = st.tuples(
+        st.sampled_from(sorted(counts)),
+        st.integers(min_value=0, max_value=999),
+        st.sampled_from(BREAKS),
+    )
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(case, min_size=1, max_size=4, unique_by=lambda c: (c[0], c[1] % counts[c[0]])))
+    def run(cases: list[tuple[str, int, str]]) -> None:
+        rows = {k: [dict(r) for r in v] for k, v in clean_rows.items()}
+        broken: dict[str, set[tuple[str, str]]] = {}  # organisation -> cells
+        for sheet, index, kind in cases:
+            position = index % counts[sheet]
+            row = rows[sheet][position]
+            owner = row["organisation"]
+            key = _break(row, sheet, kind)
+            if key is None:
+                continue
+            spec = SHEETS_BY_KEY[sheet]
+            letter = chr(ord("A") + [c.key for c in spec.columns].index(key))
+            broken.setdefault(owner, set()).add((spec.fr, f"{letter}{position + 2}"))
+        result = planned_rows(rows, "broken.xlsx")
+        for action in result.actions:
+            if action.organisation in broken:
+                if action.stage == "do-not-contact":
+                    continue
+                assert action.action == "correct-entry", (action, broken[action.organisation])
+                named = {(b.sheet, b.cell) for b in action.blocked_by}
+                assert broken[action.organisation] <= named
+            else:
+                before = clean[action.organisation]
+                assert (action.stage, action.action, action.due, action.label) == (
+                    before.stage,
+                    before.action,
+                    before.due,
+                    before.label,
+                )
+
+    run()
