@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz, process
 
+from cbpt_sheets.core.french import format_date as d
+from cbpt_sheets.core.french import format_time as hm
 from cbpt_sheets.core.models import NextAction, Organisation, Workbook
+from cbpt_sheets.core.names import closest_names
 from cbpt_sheets.core.rules import (
     STAGES,
     appointment_key,
     contact_event,
-    d,
-    hm,
     link,
     next_action,
     talking_points,
@@ -114,9 +114,7 @@ def find_organisation(workbook: Workbook, name_or_id: str) -> int:
         if (org.id and fold(org.id) == wanted) or fold(org.name) == wanted:
             return index
     names = [o.name for o in workbook.organisations]
-    folded = [fold(n) for n in names]
-    hits = process.extract(wanted, folded, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
-    raise UnknownOrganisation(name_or_id, [names[i] for _, _, i in hits])
+    raise UnknownOrganisation(name_or_id, closest_names(name_or_id, names))
 
 
 def brief(workbook: Workbook, organisation_name_or_id: str, today: dt.date) -> Brief:

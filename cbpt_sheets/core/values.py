@@ -289,8 +289,3 @@ def postcode(value: CellValue) -> str | None:
     if raw is not None and _DIGITS5.match(raw):
         return raw
     return None
-
-
-def format_date(value: dt.date | None) -> str:
-    """A date the French way, ``03/12/2026``; empty for None."""
-    return value.strftime("%d/%m/%Y") if value else ""
