@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cbpt_sheets.core.french import NNBSP, thousands
 from cbpt_sheets.errors import CbptError, os_error_fr
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -213,11 +214,6 @@ DEMO_NAME = "exemple-suivi.xlsx"
 SHEET_LABELS = {"organisations": "organisations", "calls": "appels", "appointments": "rendez-vous"}
 
 
-def _thousands(n: int) -> str:
-    """A count the French way: 1 250."""
-    return f"{n:,}".replace(",", "\u202f")
-
-
 @cli.command("new")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
@@ -297,7 +293,7 @@ def read_summary(path: Path) -> str:
         sheet = raw.sheets.get(key)
         count = len(sheet.numbers) if sheet else 0
         name = sheet.name if sheet else "absente"
-        lines.append(f"  {name:<15} {_thousands(count):>6} {label}")
+        lines.append(f"  {name:<15} {thousands(count, NNBSP):>6} {label}")
     return "\n".join(lines)
 
 

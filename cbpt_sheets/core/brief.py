@@ -28,7 +28,7 @@ from cbpt_sheets.core.schema import (
     YES_NO,
     fold,
 )
-from cbpt_sheets.errors import CbptError
+from cbpt_sheets.errors import UnknownOrganisation as UnknownOrganisation  # its old home
 
 ASSETS: tuple[str, ...] = (
     "Une bibliothèque accessible, à proximité de leur établissement, avec des conseils "
@@ -42,22 +42,6 @@ ASSETS: tuple[str, ...] = (
     "Le site www.cbpt-paris.org pour suivre l'actualité des bibliothèques du réseau parisien.",
 )
 """Our strengths, from the preparation section of the call guide (« nos atouts »)."""
-
-
-class UnknownOrganisation(CbptError):
-    """The organisation named on the command line is not in the workbook (a usage error)."""
-
-    exit_code = 2
-
-    def __init__(self, name: str, suggestions: list[str]) -> None:
-        self.name = name
-        self.suggestions = suggestions
-        hint = (
-            " Vouliez-vous dire : " + ", ".join(f"« {s} »" for s in suggestions) + " ?"
-            if suggestions
-            else " Vérifiez le Nom ou l'ID dans l'onglet Organisations."
-        )
-        super().__init__(f"Aucune organisation « {name} » dans le classeur.{hint}")
 
 
 class BriefField(BaseModel):

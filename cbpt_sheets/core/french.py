@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+NNBSP = "\u202f"  # narrow no-break space: French typography's thousands separator
+
 
 def format_date(day: dt.date | None) -> str:
     """A date the French way, ``03/12/2026``; empty for None."""
@@ -18,7 +20,7 @@ def format_time(moment: dt.time | None) -> str:
 
 
 def thousands(count: int, sep: str = " ") -> str:
-    """A count with its thousands separated the French way (``1 250``)."""
+    """A count with its thousands separated the French way (``1 250``; ``sep=NNBSP``: 1\u202f250)."""
     return f"{count:,}".replace(",", sep)
 
 

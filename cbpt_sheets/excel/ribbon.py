@@ -44,6 +44,7 @@ from cbpt_sheets.core.schema import (
     match_sheet,
 )
 from cbpt_sheets.errors import CbptError
+from cbpt_sheets.errors import NotInExcel as NotInExcel  # its old home
 from cbpt_sheets.ooxml.reader import assemble
 
 TITLE = "CBPT"
@@ -79,10 +80,6 @@ SEVERITY_FR = {"error": "Erreur", "warning": "Avertissement"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 Rows = list[list[Any]]
-
-
-class NotInExcel(CbptError):
-    """The entry point was not called from Excel and no workbook was given."""
 
 
 # ---------------------------------------------------------------- plumbing

@@ -22,7 +22,8 @@ from xml.sax.saxutils import escape, unescape
 
 from cbpt_sheets.core.a1 import column_letter, column_number, split_ref
 from cbpt_sheets.core.models import SheetGrid
-from cbpt_sheets.errors import CbptError
+from cbpt_sheets.render import layout
+from cbpt_sheets.errors import SheetXmlError as SheetXmlError  # its old home
 from cbpt_sheets.ooxml.package import rels_path, resolve
 
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -45,10 +46,6 @@ _STYLE = re.compile(rb"(?:^|\s)s\s*=\s*[\"'](\d+)[\"']")
 _SPANS = re.compile(rb"(\sspans\s*=\s*)[\"'][^\"']*[\"']")
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
-
-
-class SheetXmlError(CbptError):
-    """A part of the workbook has a shape the writer cannot patch safely."""
 
 
 # ---------------------------------------------------------------- small helpers
@@ -207,8 +204,8 @@ class Styles:
             self._cache[key] = self._add_xf(start + xf[head.end() :])
         return self._cache[key]
 
-    def font_format(self, kind: str) -> int:
-        """A cell format with a bold (``bold``), big bold (``title``) or hyperlink (``link``) font."""
+    def font_format(self, kind: layout.Role) -> int:
+        """A cell format with the font ``layout.FONTS`` gives a title, a header or a link."""
         if not self.xfs or not self.fonts:
             return 0
         key = (-1, kind)
@@ -220,14 +217,17 @@ class Styles:
         assert m is not None
         inner = b"" if m[1] else base[m.end() : base.rfind(b"</")]
         inner = re.sub(rb"<" + re.escape(p) + rb"(b|u|color)\b[^>]*?/>", b"", inner)
+        spec = layout.FONTS[kind]
         extra = b""
-        if kind in ("bold", "title"):
+        if spec.bold:
             extra += b'<%sb val="1"/>' % p
-        if kind == "title":
+        if spec.size is not None:
             inner = re.sub(rb"<" + re.escape(p) + rb"sz\b[^>]*?/>", b"", inner)
-            extra += b'<%ssz val="14"/>' % p
-        if kind == "link":
-            extra += b'<%su val="single"/><%scolor rgb="FF0563C1"/>' % (p, p)
+            extra += b'<%ssz val="%d"/>' % (p, spec.size)
+        if spec.underline:
+            extra += b'<%su val="single"/>' % p
+        if spec.color is not None:
+            extra += b'<%scolor rgb="FF%s"/>' % (p, spec.color.encode())
         font = b"<%sfont>%s%s</%sfont>" % (p, extra, inner, p)
         all_fonts = self.fonts + self.new_fonts
         if font in all_fonts:
@@ -251,7 +251,8 @@ class Styles:
             p = self.prefix
             xf = (
                 b'<%sxf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-                b'<%salignment vertical="top" wrapText="1"/></%sxf>' % (p, p, p)
+                b'<%salignment vertical="%s" wrapText="1"/></%sxf>'
+                % (p, p, layout.WRAP_VERTICAL.encode(), p)
             )
             self._cache[key] = self._add_xf(xf)
         return self._cache[key]
@@ -616,30 +617,25 @@ def date1904(workbook_xml: bytes) -> bool:
 
 def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> bytes:
     """A whole worksheet part for a generated sheet: values, widths, links, print setup."""
-    title = styles.font_format("title") if styles else 0
-    bold = styles.font_format("bold") if styles else 0
-    link = styles.font_format("link") if styles else 0
-    wrap = styles.wrap_format() if styles and grid.wrap_columns else 0
-    wrapped = {c + 1 for c in grid.wrap_columns}
+    formats: dict[layout.Role, int] = {
+        "title": styles.font_format("title") if styles else 0,
+        "header": styles.font_format("header") if styles else 0,
+        "link": styles.font_format("link") if styles else 0,
+        "wrap": styles.wrap_format() if styles and grid.wrap_columns else 0,
+    }
     rows_xml: list[str] = []
     links: dict[tuple[int, int], str] = {}
     for ref, location in grid.links.items():
         links[split_ref(ref)] = location
     max_col = max([len(r) for r in grid.rows] + [c for _r, c in links] + [1])
+    link_cells = frozenset((r - 1, c - 1) for r, c in links)
     for r, values in enumerate(grid.rows, start=1):
         cells: list[bytes] = []
         for c, value in enumerate(values, start=1):
             if value is None or value == "":
                 continue
-            style: int | None = None
-            if (r - 1) in grid.title_rows:
-                style = title
-            elif (r - 1) in grid.header_rows:
-                style = bold
-            elif (r, c) in links:
-                style = link
-            elif c in wrapped:
-                style = wrap
+            role = layout.role(grid, r - 1, c - 1, link_cells)
+            style = formats[role] if role is not None else None
             kind = value_kind(value)
             if kind and styles is not None:
                 style = styles.with_kind(style or 0, kind)
@@ -654,9 +650,8 @@ def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> byte
         '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
         f'<dimension ref="{dimension}"/>',
     ]
-    frozen = sorted(set(grid.header_rows))
-    if frozen and frozen[-1] - frozen[0] == len(frozen) - 1:  # one header block: freeze it
-        split = frozen[-1] + 1
+    split = layout.frozen_rows(grid)
+    if split:
         parts.append(
             f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{split}" '
             f'topLeftCell="A{split + 1}" activePane="bottomLeft" state="frozen"/>'
@@ -683,9 +678,13 @@ def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> byte
             )
             + "</hyperlinks>"
         )
+    page = layout.PAGE
+    left, right, top, bottom, header, footer = page.margins
     parts.append(
-        '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f'<pageMargins left="{left:g}" right="{right:g}" top="{top:g}" bottom="{bottom:g}" '
+        f'header="{header:g}" footer="{footer:g}"/>'
+        f'<pageSetup paperSize="{page.paper_size}" orientation="{page.orientation}" '
+        f'fitToWidth="{page.fit_to_width}" fitToHeight="{page.fit_to_height}"/>'
         "</worksheet>"
     )
     return "".join(parts).encode()
