@@ -1,13 +1,20 @@
 """Exceptions: findings are data, an exception means the command could not run.
 
-    CbptError
-    ├── UnreadableWorkbook   the file is missing, not a workbook, encrypted or corrupt
-    ├── WorkbookLocked       the file is open in Excel or LibreOffice, or read-only
-    ├── WorkbookChanged      the file changed on disk since it was read
-    ├── StructureError       a data sheet or required column is missing, or a column doubled
-    └── MissingDependency    an optional tool (Excel, xlwings add-in parts) is missing
+    CbptError                  exit code 3 unless said otherwise
+    ├── UnreadableWorkbook     the file is missing, not a workbook, encrypted or corrupt
+    ├── WorkbookLocked         the file is open in Excel or LibreOffice, or read-only
+    ├── WorkbookChanged        the file changed on disk since it was read
+    ├── StructureError         a data sheet or required column is missing, or a column doubled
+    ├── SheetXmlError          a part of the workbook has a shape the writer cannot patch
+    ├── UnknownOrganisation    the organisation named is not in the workbook (exit code 2)
+    ├── MissingDependency      an optional tool (Excel, xlwings add-in parts) is missing
+    ├── NotInExcel             a ribbon entry point was called outside Excel, without a book
+    └── AddinBuildError        the add-in could not be built
 
-Every message is French and says what to do; the CLI prints it and exits with 3.
+Every message is French and says what to do; the CLI prints it and exits with the
+error's ``exit_code``. The modules that raised them first keep their names
+(``sheetxml.SheetXmlError``, ``brief.UnknownOrganisation``, ``ribbon.NotInExcel``,
+``addin.AddinBuildError``).
 """
 
 from __future__ import annotations
@@ -35,8 +42,36 @@ class StructureError(CbptError):
     """The workbook's sheets or headers do not let the command plan safely (exit 3)."""
 
 
+class SheetXmlError(CbptError):
+    """A part of the workbook has a shape the writer cannot patch safely."""
+
+
+class UnknownOrganisation(CbptError):
+    """The organisation named on the command line is not in the workbook (a usage error)."""
+
+    exit_code = 2
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = (
+            " Vouliez-vous dire : " + ", ".join(f"« {s} »" for s in suggestions) + " ?"
+            if suggestions
+            else " Vérifiez le Nom ou l'ID dans l'onglet Organisations."
+        )
+        super().__init__(f"Aucune organisation « {name} » dans le classeur.{hint}")
+
+
 class MissingDependency(CbptError):
     """A tool the command needs is not available on this machine."""
+
+
+class NotInExcel(CbptError):
+    """The entry point was not called from Excel and no workbook was given."""
+
+
+class AddinBuildError(CbptError):
+    """The add-in could not be built (template missing or changed, file not writable)."""
 
 
 def os_error_fr(exc: OSError) -> str:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cbpt_sheets.core import checks
-from cbpt_sheets.core.models import Fix, RawWorkbook, Report, gc_paused
+from cbpt_sheets.core.gc_pause import gc_paused
+from cbpt_sheets.core.models import Fix, RawWorkbook, Report
 from cbpt_sheets.errors import CbptError
 from cbpt_sheets.ooxml.reader import read_raw
 from cbpt_sheets.ooxml.source import PendingBook

@@ -11,11 +11,14 @@ import openpyxl
 import pytest
 
 from cbpt_sheets import check
-from cbpt_sheets.core.checks import add_months, check_raw, plural, safe_fixes, summary_line
-from cbpt_sheets.core.models import column_letter
+from cbpt_sheets.core.a1 import column_letter
+from cbpt_sheets.core.calendar import add_months
+from cbpt_sheets.core.checks import check_raw, report_of, safe_fixes
+from cbpt_sheets.core.french import plural
 from cbpt_sheets.core.schema import DATA_SHEETS
 from cbpt_sheets.ooxml.reader import read_raw
 from cbpt_sheets.operations import load_and_check
+from cbpt_sheets.render.checks import summary_line
 
 D = dt.date
 NECKER = "Hôpital Necker"
@@ -266,8 +269,6 @@ def test_retention_uses_the_setting(make_workbook: Callable[..., Path], today: d
 
 
 def test_summary_line_french_plurals() -> None:
-    from cbpt_sheets.core.checks import report_of
-
     report = report_of("x.xlsx", [])
     assert summary_line(report, 3, 1250) == "0 erreur, 0 avertissement (3 feuilles, 1 250 lignes)"
     assert plural(1, "ligne") == "1 ligne"

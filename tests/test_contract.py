@@ -1,9 +1,10 @@
-"""The binding contract of shared/design, read from the design files themselves.
+"""The binding contract of the design (docs/design), read from the design files themselves.
 
 Every finding code, stage, action code, category, bucket, list entry, JSON key and
 CLI option written in the design must be known to the code, and the worked examples
-of the design must come out as written. Skipped when shared/design is not beside
-the project.
+of the design must come out as written. The second-generation items not built yet
+are listed in ``PENDING`` with the issue that builds them: each test fails when one
+of them turns out to exist, so that the list shrinks as the issues land.
 """
 
 from __future__ import annotations
@@ -23,16 +24,46 @@ from click.testing import CliRunner
 
 from cbpt_sheets.cli import cli
 from cbpt_sheets.core import checks
+from cbpt_sheets.core.checks.findings import FINDINGS
 from cbpt_sheets.core.followup import BUCKETS, CATEGORIES
-from cbpt_sheets.core.models import Appointment, Contact, NextAction, Organisation, Workbook
+from cbpt_sheets.core.models import (
+    Appointment,
+    Contact,
+    Finding,
+    NextAction,
+    Organisation,
+    Workbook,
+)
 from cbpt_sheets.core.rules import STAGES, next_actions
 from cbpt_sheets.core.schema import LISTS
 from cbpt_sheets.ooxml.reader import read_raw
+from cbpt_sheets.render.checks import finding_line
 
-DESIGN = Path(__file__).resolve().parents[2] / "shared" / "design"
-needs_design = pytest.mark.skipif(
-    not DESIGN.is_dir(), reason="shared/design not beside the project"
-)
+ROOT = Path(__file__).resolve().parents[1]
+DESIGN = ROOT / "docs" / "design"  # the project's copy of the design contract
+SHARED_DESIGN = ROOT.parent / "shared" / "design"  # the team's, when it is beside the project
+PACKAGE = ROOT / "cbpt_sheets"
+
+PENDING: dict[str, int] = {
+    # commands and options of interfaces.md, second generation
+    "report": 19,
+    "agenda": 19,
+    "drafts": 20,
+    "network": 21,
+    "check --network": 21,
+    "rgpd": 17,
+    "lite": 18,
+    "--format pdf": 16,
+    # finding codes of checks.md, second generation (declared in findings.py, not emitted)
+    "invalid-setting": 12,
+    "merged-cell": 13,
+    "formula-no-value": 13,
+    "date-without-year": 15,
+    "list-synonym": 15,
+    "holiday-date": 15,
+    "approached-by-other-library": 21,
+}
+"""Second-generation items of the design not built yet -> the issue that builds them."""
 T = dt.date(2026, 12, 1)  # a Tuesday
 D = dt.date
 
@@ -42,14 +73,18 @@ def design(name: str) -> str:
 
 
 def table_rows(text: str, first_header: str) -> list[list[str]]:
-    """The body rows of every markdown table whose first header cell is ``first_header``."""
+    """The body rows of every markdown table whose first header cell is ``first_header``.
+
+    A pipe escaped in a cell (``text\\|json``) stays in the cell, unescaped.
+    """
     rows: list[list[str]] = []
     inside = False
     for line in text.splitlines():
         if not line.startswith("|"):
             inside = False
             continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        body = line.strip().strip("|")
+        cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", body)]
         if cells[0] == first_header:
             inside = True
             continue
@@ -69,21 +104,44 @@ def run(*args: Any) -> Any:
 # ---------------------------------------------------------------- checks.md
 
 
-@needs_design
-def test_every_finding_code_of_checks_md_with_its_severity() -> None:
+def test_every_finding_code_of_checks_md_is_declared_with_its_severity() -> None:
     rows = table_rows(design("checks.md"), "code")
     assert {r[0]: r[1] for r in rows} == checks.FINDING_CODES
+    assert {code: kind.severity for code, kind in FINDINGS.items()} == checks.FINDING_CODES
+    # the one finding whose severity depends on the case, as checks.md says
+    assert FINDINGS["invalid-postcode"].severity_of("lost-zero") == "warning"
 
 
-def test_checks_py_emits_only_registered_codes_with_their_severity() -> None:
-    source = Path(checks.__file__).read_text(encoding="utf-8")
-    emitted = set(re.findall(r'run\.add\(\s*"([a-z-]+)",\s*"(error|warning)"', source))
-    assert {code for code, _ in emitted} == set(checks.FINDING_CODES)
-    odd = {(c, s) for c, s in emitted if checks.FINDING_CODES[c] != s}
-    assert odd == {("invalid-postcode", "warning")}  # the lost leading zero, as checks.md says
+def _emitted_codes() -> set[str]:
+    """The finding codes some check of the package emits (``run.add("code"``, ``code="code"``)."""
+    found: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "findings.py":
+            continue  # the declarations
+        text = path.read_text(encoding="utf-8")
+        found.update(re.findall(r'\.add\(\s*"([a-z-]+)"', text))
+        found.update(re.findall(r'\bcode="([a-z-]+)"', text))
+    return found
 
 
-@needs_design
+def test_every_declared_finding_is_emitted_unless_pending() -> None:
+    emitted = _emitted_codes()
+    assert emitted <= set(FINDINGS), emitted - set(FINDINGS)
+    built = {code: PENDING[code] for code in emitted if code in PENDING}
+    assert not built, f"built now: remove them from PENDING {built}"
+    assert set(FINDINGS) - emitted == {code for code in PENDING if code in FINDINGS}
+
+
+def test_every_message_template_fills_with_the_fields_its_checks_give() -> None:
+    """A template's fields are plain names; each variant is a full sentence ending the French way."""
+    for kind in FINDINGS.values():
+        for template in (kind.template, *kind.variants.values()):
+            assert template.rstrip().endswith((".", "?", "}")), (kind.code, template)
+            fields = set(re.findall(r"{(\w+)}", template))
+            assert template.format(**dict.fromkeys(fields, "X")).count("{") == 0
+        assert set(kind.variant_severity) <= set(kind.variants), kind.code
+
+
 def test_check_json_has_the_keys_of_checks_md(make_workbook: Callable[..., Path]) -> None:
     example = json_block(design("checks.md"))
     path = make_workbook(
@@ -109,10 +167,8 @@ def test_check_json_has_the_keys_of_checks_md(make_workbook: Callable[..., Path]
 
 
 def test_text_line_without_a_cell_has_no_dangling_colon() -> None:
-    finding = checks.Finding(
-        code="missing-sheet", severity="error", sheet="Rendez-vous", message="M."
-    )
-    assert checks.finding_line(finding) == "Rendez-vous  erreur  missing-sheet  M."
+    finding = Finding(code="missing-sheet", severity="error", sheet="Rendez-vous", message="M.")
+    assert finding_line(finding) == "Rendez-vous  erreur  missing-sheet  M."
 
 
 def test_no_meeting_missing_when_the_appointments_sheet_is_absent(
@@ -197,14 +253,12 @@ def decide(
     return action
 
 
-@needs_design
 def test_stages_are_those_of_next_actions_md() -> None:
     rows = table_rows(design("next-actions.md"), "code")
     stages = {r[0]: r[1] for r in rows if len(r) == 2}
     assert stages == STAGES
 
 
-@needs_design
 @pytest.mark.parametrize("rule", sorted(SCENARIOS))
 def test_each_rule_gives_the_stage_and_action_code_of_the_table(rule: int) -> None:
     table = {int(r[0]): (r[2], r[3]) for r in table_rows(design("next-actions.md"), "#")}
@@ -219,7 +273,6 @@ def test_rule_11_also_by_tracking_partner() -> None:
     assert (action.rule, action.stage, action.action, action.due) == (11, "partner", "none", None)
 
 
-@needs_design
 def test_categories_and_buckets_are_those_of_next_actions_md() -> None:
     text = design("next-actions.md")
     paragraph = " ".join(text.split("Categories:", 1)[1].split("plus a gdpr list", 1)[0].split())
@@ -251,7 +304,6 @@ LIST_NAMES = {
 }  # fmt: skip
 
 
-@needs_design
 def test_every_list_entry_of_workbook_md_is_in_the_schema_in_order() -> None:
     text = design("workbook.md")
     section = text.split("## Lists", 1)[1].split("\n## ", 1)[0]
@@ -295,7 +347,6 @@ NECKER_ROWS: dict[str, Any] = {
 }  # fmt: skip
 
 
-@needs_design
 def test_next_json_reproduces_the_example_of_interfaces_md(
     make_workbook: Callable[..., Path],
 ) -> None:
@@ -314,7 +365,6 @@ def test_next_json_reproduces_the_example_of_interfaces_md(
     assert got["talking_points"] and all(isinstance(p, str) for p in got["talking_points"])
 
 
-@needs_design
 def test_followup_json_and_csv_have_the_keys_of_interfaces_md(
     make_workbook: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -333,19 +383,57 @@ def test_followup_json_and_csv_have_the_keys_of_interfaces_md(
     assert raw.decode("utf-8-sig").splitlines()[0] == ";".join(keys[2:])
 
 
-@needs_design
-def test_cli_options_of_interfaces_md_exist() -> None:
-    text = design("interfaces.md")
-    for cells in table_rows(text, "command"):
-        usage = cells[0]
-        command = usage.strip("`").split()[1]
+def _usages() -> list[str]:
+    """Every command usage of interfaces.md (``cbpt-sheets ...``), both generations."""
+    cells = [row[0] for row in table_rows(design("interfaces.md"), "command")]
+    return [u.strip().strip("`") for cell in cells for u in cell.split("` / `")]
+
+
+def _format_choices(command: click.Command) -> tuple[str, ...]:
+    for param in command.params:
+        if "--format" in param.opts and isinstance(param.type, click.Choice):
+            return tuple(param.type.choices)
+    return ()
+
+
+def test_cli_commands_and_options_of_interfaces_md_exist_unless_pending() -> None:
+    """Each command, option and output format of the design exists; a PENDING one does not yet."""
+    usages = _usages()
+    assert len(usages) >= 14
+    for usage in usages:
+        words = usage.split()
+        command = words[1] if words[0] == "cbpt-sheets" else words[0]
+        if command in PENDING:
+            assert command not in cli.commands, f"built now: remove {command!r} from PENDING"
+            continue
         target = cli.commands[command]
         if isinstance(target, click.Group):
             assert {"build", "install"} <= set(target.commands)
             continue
         names = {opt for p in target.params for opt in p.opts}
-        assert set(re.findall(r"--[a-z]+", usage)) <= names, command
+        formats = _format_choices(target)
+        if "--format pdf" in usage:  # the PDF outputs (issue 16): --format and --output with it
+            assert "pdf" not in formats, "built now: remove '--format pdf' from PENDING"
+            continue
+        for option in re.findall(r"--[a-z]+", usage):
+            if f"{command} {option}" in PENDING:
+                assert option not in names, f"built now: remove '{command} {option}' from PENDING"
+            else:
+                assert option in names, (command, option)
+        for listed in re.findall(r"--format ([a-z|]+)", usage):
+            assert set(listed.split("|")) <= set(formats), (command, listed)
     assert run("--version").exit_code == 0
+
+
+def test_the_design_copy_is_the_shared_design() -> None:
+    """docs/design is the project's copy of ../shared/design: they must not drift apart."""
+    if not SHARED_DESIGN.is_dir():
+        pytest.skip("../shared/design is not beside the project")
+    shared = {p.relative_to(SHARED_DESIGN): p.read_bytes() for p in SHARED_DESIGN.rglob("*.md")}
+    copy = {p.relative_to(DESIGN): p.read_bytes() for p in DESIGN.rglob("*.md")}
+    assert sorted(map(str, shared)) == sorted(map(str, copy))
+    changed = sorted(str(name) for name in shared if shared[name] != copy[name])
+    assert not changed, f"docs/design differs from ../shared/design: {changed}"
 
 
 def _commands() -> list[list[str]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from cbpt_sheets.core.checks import _email_ok, _plain_email
+from cbpt_sheets.core.checks.cells import email_ok as _email_ok
+from cbpt_sheets.core.checks.cells import plain_email as _plain_email
 
 TRICKY = [
     "prenom.nom@exemple.fr",

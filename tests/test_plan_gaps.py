@@ -349,3 +349,41 @@ def test_broken_rows_block_exactly_their_organisations(tmp_path_factory: Any) ->
                 )
 
     run()
+
+
+# ---------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize("typed", ["2 jours", -1, 99999, "²", 2.5])
+def test_a_setting_out_of_range_is_reported_and_the_default_used(two_orgs: Any, typed: Any) -> None:
+    import openpyxl
+
+    from cbpt_sheets.core import checks
+
+    path = two_orgs([])
+    cell = read_raw(path).settings_cells["recontact_months"]
+    book = openpyxl.load_workbook(path)
+    book["Paramètres"][cell] = typed
+    book.save(path)
+    raw = read_raw(path)
+    found = [f for f in checks.check_raw(raw, T).findings if f.code == "invalid-setting"]
+    assert [(f.sheet, f.cell, f.severity) for f in found] == [("Paramètres", cell, "error")]
+    assert "entre 1 et 120" in found[0].message
+    assert "(12)" in found[0].message
+    result = plan(raw, T)  # never a crash: the default is used
+    assert len(result.actions) == 2
+
+
+def test_a_blank_setting_is_not_a_finding(two_orgs: Any) -> None:
+    import openpyxl
+
+    from cbpt_sheets.core import checks
+
+    path = two_orgs([])
+    cell = read_raw(path).settings_cells["retry_days"]
+    book = openpyxl.load_workbook(path)
+    book["Paramètres"][cell] = None
+    book.save(path)
+    assert not [
+        f for f in checks.check_raw(read_raw(path), T).findings if f.code == "invalid-setting"
+    ]

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from cbpt_sheets.core.a1 import column_letter
 from cbpt_sheets.core.dataset import build
-from cbpt_sheets.core.models import RawWorkbook, column_letter
+from cbpt_sheets.core.models import RawWorkbook
 from cbpt_sheets.core.values import map_distinct
 from cbpt_sheets.errors import UnreadableWorkbook
 from cbpt_sheets.ooxml import source

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cbpt_sheets.core.french import NNBSP, thousands
 from cbpt_sheets.errors import CbptError, os_error_fr
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -213,11 +214,6 @@ DEMO_NAME = "exemple-suivi.xlsx"
 SHEET_LABELS = {"organisations": "organisations", "calls": "appels", "appointments": "rendez-vous"}
 
 
-def _thousands(n: int) -> str:
-    """A count the French way: 1 250."""
-    return f"{n:,}".replace(",", "\u202f")
-
-
 @cli.command("new")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True,
@@ -297,7 +293,7 @@ def read_summary(path: Path) -> str:
         sheet = raw.sheets.get(key)
         count = len(sheet.numbers) if sheet else 0
         name = sheet.name if sheet else "absente"
-        lines.append(f"  {name:<15} {_thousands(count):>6} {label}")
+        lines.append(f"  {name:<15} {thousands(count, NNBSP):>6} {label}")
     return "\n".join(lines)
 
 
@@ -336,8 +332,8 @@ def demo_command(directory: Path, today: str | None) -> None:
 
 def demo_sections(path: Path, day: dt.date) -> list[str]:
     """The other commands' outputs on the demo workbook (check summary, next actions, follow-up)."""
-    from cbpt_sheets.core.checks import render_text
     from cbpt_sheets.operations import load_and_check
+    from cbpt_sheets.render.checks import render_text
 
     raw, report = load_and_check(path, day)
     checked = "Contrôles (cbpt-sheets check) :\n" + render_text(
@@ -385,7 +381,7 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
     day = parse_day(today)
     book = None if fix else start_reading(path)
     from cbpt_sheets import operations as api
-    from cbpt_sheets.core import checks
+    from cbpt_sheets.render import checks
 
     if fix:
         fixes, raw, report = api.fix_file(path, day, force=forced())
@@ -597,7 +593,7 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
     day = parse_day(today)
     seen, book = fingerprint_and_read(path, write)
     from cbpt_sheets.core import dataset
-    from cbpt_sheets.core.models import gc_paused
+    from cbpt_sheets.core.gc_pause import gc_paused
     from cbpt_sheets.core.rules import next_actions
     from cbpt_sheets.render import actions_text, next_json
 
@@ -663,7 +659,7 @@ def followup_command(
     day = parse_day(today)
     seen, book = fingerprint_and_read(path, write)
     from cbpt_sheets.core.followup import followup, gdpr_list
-    from cbpt_sheets.core.models import gc_paused
+    from cbpt_sheets.core.gc_pause import gc_paused
     from cbpt_sheets.core.rules import next_actions
     from cbpt_sheets.render import followup_csv, followup_json, followup_text, suivi_grid
 

@@ -6,16 +6,16 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
-from rapidfuzz import fuzz, process
 
+from cbpt_sheets.core.french import format_date as d
+from cbpt_sheets.core.french import format_time as hm
 from cbpt_sheets.core.models import NextAction, Organisation, Workbook
+from cbpt_sheets.core.names import closest_names
 from cbpt_sheets.core.rules import (
     STAGES,
     Blocker,
     appointment_key,
     contact_event,
-    d,
-    hm,
     link,
     next_action,
     talking_points,
@@ -30,7 +30,7 @@ from cbpt_sheets.core.schema import (
     YES_NO,
     fold,
 )
-from cbpt_sheets.errors import CbptError
+from cbpt_sheets.errors import UnknownOrganisation as UnknownOrganisation  # its old home
 
 ASSETS: tuple[str, ...] = (
     "Une bibliothèque accessible, à proximité de leur établissement, avec des conseils "
@@ -44,22 +44,6 @@ ASSETS: tuple[str, ...] = (
     "Le site www.cbpt-paris.org pour suivre l'actualité des bibliothèques du réseau parisien.",
 )
 """Our strengths, from the preparation section of the call guide (« nos atouts »)."""
-
-
-class UnknownOrganisation(CbptError):
-    """The organisation named on the command line is not in the workbook (a usage error)."""
-
-    exit_code = 2
-
-    def __init__(self, name: str, suggestions: list[str]) -> None:
-        self.name = name
-        self.suggestions = suggestions
-        hint = (
-            " Vouliez-vous dire : " + ", ".join(f"« {s} »" for s in suggestions) + " ?"
-            if suggestions
-            else " Vérifiez le Nom ou l'ID dans l'onglet Organisations."
-        )
-        super().__init__(f"Aucune organisation « {name} » dans le classeur.{hint}")
 
 
 class BriefField(BaseModel):
@@ -116,9 +100,7 @@ def find_organisation(workbook: Workbook, name_or_id: str) -> int:
         if (org.id and fold(org.id) == wanted) or fold(org.name) == wanted:
             return index
     names = [o.name for o in workbook.organisations]
-    folded = [fold(n) for n in names]
-    hits = process.extract(wanted, folded, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
-    raise UnknownOrganisation(name_or_id, [names[i] for _, _, i in hits])
+    raise UnknownOrganisation(name_or_id, closest_names(name_or_id, names))
 
 
 def brief(

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from cbpt_sheets.core import values as v
+from cbpt_sheets.core.gc_pause import gc_paused
 from cbpt_sheets.core.models import (
     Appointment,
     Contact,
@@ -20,7 +21,6 @@ from cbpt_sheets.core.models import (
     Settings,
     SheetData,
     Workbook,
-    gc_paused,
 )
 from cbpt_sheets.core.schema import (
     APPOINTMENTS,

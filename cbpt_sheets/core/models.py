@@ -7,54 +7,17 @@ is what the library returns.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cbpt_sheets.core.a1 import column_letter
+from cbpt_sheets.core.gc_pause import gc_paused
 from cbpt_sheets.core.schema import SETTINGS
 
 # ---------------------------------------------------------------- raw workbook
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic objects (rows, models).
-
-    Its collections rescan every live object and cost as much as the building itself
-    on 100k rows; reference counting still frees everything, nothing cyclic is made.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def column_letter(index: int) -> str:
-    """The A1 letters of a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def column_index(ref: str) -> int:
-    """The 0-based column index of an A1 reference or its letters (``C12`` -> 2, ``AA`` -> 26)."""
-    index = 0
-    for ch in ref:
-        if not ch.isalpha():
-            break
-        index = index * 26 + (ord(ch.upper()) - 64)
-    return index - 1
 
 
 @dataclass(slots=True)
@@ -208,21 +171,25 @@ class Appointment(_Model):
     notes: str | None = None
 
 
+_DEFAULTS: dict[str, int] = {s.key: s.default for s in SETTINGS}
+
+
 class Settings(_Model):
     """The delays of Paramètres and its lists of volunteers and libraries."""
 
-    retry_days: int = 2
-    max_no_answer: int = 3
-    follow_up_days: int = 5
-    call_back_days: int = 10
-    prepare_days: int = 2
-    recontact_months: int = 12
-    retention_months: int = 36
+    # the defaults are the schema's (Paramètres), declared there once
+    retry_days: int = _DEFAULTS["retry_days"]
+    max_no_answer: int = _DEFAULTS["max_no_answer"]
+    follow_up_days: int = _DEFAULTS["follow_up_days"]
+    call_back_days: int = _DEFAULTS["call_back_days"]
+    prepare_days: int = _DEFAULTS["prepare_days"]
+    recontact_months: int = _DEFAULTS["recontact_months"]
+    retention_months: int = _DEFAULTS["retention_months"]
     volunteers: list[str] = Field(default_factory=list)
     libraries: list[str] = Field(default_factory=list)
 
 
-assert {s.key for s in SETTINGS} <= set(Settings.model_fields)
+assert {s.key for s in SETTINGS} <= set(Settings.model_fields)  # every setting has its field
 
 
 class Workbook(_Model):

@@ -20,8 +20,9 @@ from typing import Any
 
 from cbpt_sheets.core import checks, dataset
 from cbpt_sheets.core import values as v
+from cbpt_sheets.core.a1 import parse_ref
 from cbpt_sheets.core.brief import Brief, brief
-from cbpt_sheets.core.models import NextAction, RawWorkbook, Report, Workbook, column_index
+from cbpt_sheets.core.models import NextAction, RawWorkbook, Report, Workbook
 from cbpt_sheets.core.rules import Blocker, next_actions
 from cbpt_sheets.core.schema import PLAN_IGNORED_COLUMNS, SHEETS_BY_KEY
 from cbpt_sheets.errors import StructureError
@@ -116,7 +117,10 @@ def inputs(raw: RawWorkbook, today: dt.date, report: Report | None = None) -> In
             continue
         assert key is not None
         sheet = raw.sheets[key]
-        index = column_index(f.cell)
+        ref = parse_ref(f.cell)
+        if ref is None:
+            continue
+        index = ref[1] - 1
         column = next((k for k, i in sheet.columns.items() if i == index), None)
         if column is None or column in PLAN_IGNORED_COLUMNS.get(key, ()):
             continue

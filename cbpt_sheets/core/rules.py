@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +11,8 @@ from typing import Any
 from cbpt_sheets.core.calendar import add_months, add_working_days, subtract_working_days
 from cbpt_sheets.core.codes import STAGES as STAGES  # re-exported: the Étape labels
 from cbpt_sheets.core.codes import Action, Stage
+from cbpt_sheets.core.french import format_date as d
+from cbpt_sheets.core.french import format_time as hm
 from cbpt_sheets.core.models import (
     Appointment,
     BlockedCell,
@@ -21,25 +22,19 @@ from cbpt_sheets.core.models import (
     Settings,
     Workbook,
 )
-from cbpt_sheets.core.schema import APPOINTMENT_RESULT, APPOINTMENT_STATUS, OUTCOME, fold
+from cbpt_sheets.core.names import name_key
+from cbpt_sheets.core.schema import (
+    APPOINTMENT_RESULT,
+    APPOINTMENT_STATUS,
+    OUTCOME,
+    PREPARATION_FIELDS,
+    fold,
+)
 
 CHANNEL_EVENT = {"phone": "Appel", "email": "Mail", "letter": "Courrier", "visit": "Visite"}
 ACTIVE_STATUSES = ("proposed", "confirmed")
 PARTNER_RESULTS = ("collective", "individual", "deposit")
 _MIN_TIME = dt.time.min
-_PUNCT = re.compile(r"[\W_]+")  # the same folding as checks.name_key
-
-
-def d(day: dt.date | None) -> str:
-    """A date the French way (``03/12/2026``), empty for None."""
-    return day.strftime("%d/%m/%Y") if day else ""
-
-
-def hm(moment: dt.time | None) -> str:
-    """A time the French way (``14h30``, ``9h``), empty for None."""
-    if moment is None:
-        return ""
-    return f"{moment.hour}h{moment.minute:02d}" if moment.minute else f"{moment.hour}h"
 
 
 def join(*parts: str | None, sep: str = ", ") -> str:
@@ -157,7 +152,7 @@ def link(
     histories = [History(org) for org in workbook.organisations]
     for index, org in enumerate(workbook.organisations):
         by_name.setdefault(fold(org.name), []).append(index)
-        by_key.setdefault(_PUNCT.sub("", fold(org.name)), []).append(index)
+        by_key.setdefault(name_key(org.name), []).append(index)
         if org.id:
             by_id.setdefault(fold(org.id), []).append(index)
 
@@ -165,7 +160,7 @@ def link(
 
     def exact(name: str) -> list[int]:
         key = fold(name)
-        return by_id.get(key) or by_name.get(key) or by_key.get(_PUNCT.sub("", key)) or []
+        return by_id.get(key) or by_name.get(key) or by_key.get(name_key(name)) or []
 
     def targets(name: str) -> list[int]:
         hit = found.get(name)
@@ -291,18 +286,9 @@ def knows_cbpt(org: Organisation, timeline: Sequence[Contact]) -> str | None:
 
 def missing_preparation(org: Organisation) -> list[str]:
     """The preparation fields still blank, by their French names."""
-    missing = []
-    if not org.activity:
-        missing.append("Domaine d'activité")
-    if org.staff is None:
-        missing.append("Effectifs")
-    if not (org.switchboard or org.contact_phone):
-        missing.append("Standard")
-    if not (org.head or org.contact):
-        missing.append("Responsable")
-    if not org.objective:
-        missing.append("Objectif")
-    return missing
+    return [
+        f.name for f in PREPARATION_FIELDS if all(getattr(org, k) in (None, "") for k in f.keys)
+    ]
 
 
 def talking_points(org: Organisation, timeline: Sequence[Contact]) -> list[str]:

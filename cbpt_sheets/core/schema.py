@@ -363,13 +363,31 @@ PLAN_IGNORED_COLUMNS: dict[str, frozenset[str]] = {
     "appointments": frozenset({"volunteer", "notes"}),
 }
 COMPUTED_KEYS: tuple[str, ...] = tuple(c.key for c in ORGANISATIONS.columns if c.computed)
-PREPARATION_LABELS: dict[str, str] = {
-    "activity": "Domaine d'activité",
-    "staff": "Effectifs",
-    "phone": "Standard (ou Téléphone interlocuteur)",
-    "person": "Responsable (ou Interlocuteur)",
-    "objective": "Objectif",
-}
+
+
+@dataclass(frozen=True)
+class PreparationField:
+    """A field of the preparation (first section of the call guide), filled by any of ``keys``."""
+
+    key: str  # the Organisations column a preparation-missing finding points at
+    keys: tuple[str, ...]  # the columns any of which fills it
+    name: str  # its short French name, in the next action (« Compléter la fiche... »)
+    label: str  # its French name in the check's message, alternatives included
+
+
+PREPARATION_FIELDS: tuple[PreparationField, ...] = (
+    PreparationField("activity", ("activity",), "Domaine d'activité", "Domaine d'activité"),
+    PreparationField("staff", ("staff",), "Effectifs", "Effectifs"),
+    PreparationField(
+        "switchboard",
+        ("switchboard", "contact_phone"),
+        "Standard",
+        "Standard (ou Téléphone interlocuteur)",
+    ),
+    PreparationField("head", ("head", "contact"), "Responsable", "Responsable (ou Interlocuteur)"),
+    PreparationField("objective", ("objective",), "Objectif", "Objectif"),
+)
+"""The preparation fields, in the order the checks and the next action list them."""
 
 # ---------------------------------------------------------------- settings
 

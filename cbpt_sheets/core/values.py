@@ -14,6 +14,7 @@ from typing import Any, Literal, overload
 
 import phonenumbers
 
+from cbpt_sheets.core.french import format_date
 from cbpt_sheets.core.schema import fold
 
 CellValue = Any  # str | int | float | bool | date | datetime | time | None
@@ -97,10 +98,10 @@ def text(value: CellValue) -> str | None:
         return str(int(value))
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0, 0):
-            return value.strftime("%d/%m/%Y")
-        return value.strftime("%d/%m/%Y %H:%M")
+            return format_date(value)
+        return f"{format_date(value)} {value:%H:%M}"
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     if isinstance(value, dt.time):
         return value.strftime("%H:%M")
     return str(value).strip()
@@ -289,8 +290,3 @@ def postcode(value: CellValue) -> str | None:
     if raw is not None and _DIGITS5.match(raw):
         return raw
     return None
-
-
-def format_date(value: dt.date | None) -> str:
-    """A date the French way, ``03/12/2026``; empty for None."""
-    return value.strftime("%d/%m/%Y") if value else ""

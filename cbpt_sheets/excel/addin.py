@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from cbpt_sheets.errors import CbptError, MissingDependency
+from cbpt_sheets.errors import AddinBuildError as AddinBuildError  # its old home
+from cbpt_sheets.errors import MissingDependency
 
 ADDIN_NAME = "CBPT.xlam"
 PROJECT_NAME = "cbpt"  # xlwings' PROJECT_NAME: the config sheet is "cbpt.conf"
@@ -68,10 +69,6 @@ _VBA_PATCHES: tuple[tuple[str, str, int], ...] = (
     ("GetDirectoryPath(ActiveWorkbook)", "GetDirectoryPath(ThisWorkbook)", 1),
     ("GetFullName(ActiveWorkbook)", "GetFullName(ThisWorkbook)", 1),
 )
-
-
-class AddinBuildError(CbptError):
-    """The add-in could not be built (template missing or changed, file not writable)."""
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,12 @@ import xlwings as xw
 from cbpt_sheets import render
 from cbpt_sheets.core import checks, dataset
 from cbpt_sheets.core import rules as steps
+from cbpt_sheets.core.a1 import column_letter
+from cbpt_sheets.core.a1 import parse_ref as _parse_a1
 from cbpt_sheets.core.brief import Brief
 from cbpt_sheets.core.brief import brief as make_brief
 from cbpt_sheets.core.followup import followup, gdpr_list
+from cbpt_sheets.core.french import format_date
 from cbpt_sheets.core.models import (
     Finding,
     FollowUpItem,
@@ -29,7 +32,6 @@ from cbpt_sheets.core.models import (
     RawWorkbook,
     Report,
     SheetData,
-    column_letter,
 )
 from cbpt_sheets.core.schema import (
     BRIEF_SHEET,
@@ -42,6 +44,7 @@ from cbpt_sheets.core.schema import (
     match_sheet,
 )
 from cbpt_sheets.errors import CbptError
+from cbpt_sheets.errors import NotInExcel as NotInExcel  # its old home
 from cbpt_sheets.ooxml.reader import assemble
 
 TITLE = "CBPT"
@@ -77,10 +80,6 @@ SEVERITY_FR = {"error": "Erreur", "warning": "Avertissement"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 Rows = list[list[Any]]
-
-
-class NotInExcel(CbptError):
-    """The entry point was not called from Excel and no workbook was given."""
 
 
 # ---------------------------------------------------------------- plumbing
@@ -229,7 +228,7 @@ def checks_rows(report: Report, today: dt.date) -> Rows:
     """The Contrôles sheet: a title, a header, one row per finding, each cell a link to it."""
     errors = report.counts.get("error", 0)
     warnings = report.counts.get("warning", 0)
-    title = f"Contrôles du {steps.d(today)} : {checks.plural(errors, 'erreur')}, {checks.plural(warnings, 'avertissement')}"
+    title = f"Contrôles du {format_date(today)} : {checks.plural(errors, 'erreur')}, {checks.plural(warnings, 'avertissement')}"
     rows: Rows = [[title], list(CHECK_HEADERS)]
     for f in report.findings:
         cell = _hyperlink(f.sheet, f.cell, f.cell) if f.cell else None
@@ -264,17 +263,6 @@ def previous_marks(rows: Rows) -> dict[str, set[tuple[int, int]]]:
         if ref is not None:
             marks.setdefault(row[1], set()).add(ref)
     return marks
-
-
-def _parse_a1(ref: str) -> tuple[int, int] | None:
-    letters = "".join(ch for ch in ref if ch.isalpha()).upper()
-    digits = ref[len(letters) :]
-    if not letters or not digits.isdigit() or not ref.startswith(letters):
-        return None
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch) - 64
-    return int(digits), col
 
 
 def new_marks(

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+from collections.abc import Iterable
+from urllib.parse import unquote
 
 from defusedxml import ElementTree
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+# The zip-bomb limits, for every command that opens a package (reading and writing).
+MAX_UNPACKED_BYTES = 1_000_000_000  # a workbook unpacking to more than this is refused
+MAX_RATIO = 200  # and so is a large part compressed more than this
+_LARGE_PART = 50_000_000  # the size from which a part's compression ratio is looked at
+
+
+def declared_too_big(infos: Iterable[zipfile.ZipInfo]) -> bool:
+    """Whether a package's declared sizes exceed the zip-bomb limits (total or one part)."""
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if total > MAX_UNPACKED_BYTES or (info.file_size > _LARGE_PART and ratio > MAX_RATIO):
+            return True
+    return False
 
 
 def workbook_part(archive: zipfile.ZipFile) -> str:
@@ -25,16 +43,23 @@ def workbook_part(archive: zipfile.ZipFile) -> str:
 
 
 def rels_path(part: str) -> str:
-    """The relationships part of a part (``xl/_rels/workbook.xml.rels``)."""
+    """The relationships part of a part (``xl/_rels/workbook.xml.rels``; ``_rels/.rels`` for
+    the package root ``""``)."""
     folder, name = posixpath.split(part)
     return posixpath.join(folder, "_rels", name + ".rels")
 
 
-def resolve(base_part: str, target: str) -> str:
-    """A relationship target resolved against the folder of its source part."""
+def resolve(source: str, target: str) -> str:
+    """A relationship target resolved to a part name (source ``""`` is the package root).
+
+    The target is a URI: its %-escapes are undone (OPC part names are stored unescaped
+    in the zip), then it is taken from the root when absolute, else from the source's
+    folder.
+    """
+    target = unquote(target)
     if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:

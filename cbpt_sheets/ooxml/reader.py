@@ -16,7 +16,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from cbpt_sheets.core import dataset
-from cbpt_sheets.core.models import RawWorkbook, SheetData, Workbook, gc_paused
+from cbpt_sheets.core.a1 import column_letter
+from cbpt_sheets.core.gc_pause import gc_paused
+from cbpt_sheets.core.models import RawWorkbook, SheetData, Workbook
 from cbpt_sheets.core.schema import (
     DATA_SHEETS,
     LANGS,
@@ -205,7 +207,7 @@ def _read_settings(raw: RawWorkbook, rows: list[list[Any]]) -> None:
             if folded in labels and c + 1 < len(row):
                 key = labels[folded]
                 raw.settings[key] = _convert(row[c + 1])
-                raw.settings_cells[key] = f"{_letters(c + 1)}{r + 1}"
+                raw.settings_cells[key] = f"{column_letter(c + 1)}{r + 1}"
             elif (
                 folded in header_names
                 and volunteers_col is None
@@ -237,12 +239,6 @@ def _read_settings(raw: RawWorkbook, rows: list[list[Any]]) -> None:
             text = str(value).strip()
             if text:
                 target.append(text)
-
-
-def _letters(index: int) -> str:
-    from cbpt_sheets.core.models import column_letter
-
-    return column_letter(index)
 
 
 def assemble(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-import posixpath
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,8 +20,11 @@ from typing import Any
 from urllib.parse import unquote
 from xml.sax.saxutils import escape, unescape
 
-from cbpt_sheets.core.models import SheetGrid, column_letter
-from cbpt_sheets.errors import CbptError
+from cbpt_sheets.core.a1 import column_letter, column_number, split_ref
+from cbpt_sheets.core.models import SheetGrid
+from cbpt_sheets.errors import SheetXmlError as SheetXmlError  # its old home
+from cbpt_sheets.ooxml.package import rels_path, resolve
+from cbpt_sheets.render import layout
 
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL_WORKSHEET = NS_REL + "/worksheet"
@@ -42,13 +44,8 @@ _ROW_NUM = re.compile(rb"(?:^|\s)r\s*=\s*[\"'](\d+)[\"']")
 _CELL_REF = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([A-Za-z]{1,3})(\d+)[\"']")
 _STYLE = re.compile(rb"(?:^|\s)s\s*=\s*[\"'](\d+)[\"']")
 _SPANS = re.compile(rb"(\sspans\s*=\s*)[\"'][^\"']*[\"']")
-_A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
-
-
-class SheetXmlError(CbptError):
-    """A part of the workbook has a shape the writer cannot patch safely."""
 
 
 # ---------------------------------------------------------------- small helpers
@@ -71,27 +68,6 @@ def attrs(raw: bytes) -> dict[str, str]:
         value = m[2] if m[2] is not None else m[3]
         out[m[1].decode()] = unescape(value.decode("utf-8"), {"&quot;": '"', "&apos;": "'"})
     return out
-
-
-def col_index(letters: str) -> int:
-    """The 1-based column number of A1 letters (A -> 1, AA -> 27)."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(index: int) -> str:
-    """The A1 letters of a 1-based column number."""
-    return column_letter(index - 1)
-
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """(row, 1-based column) of an A1 reference such as ``F12``; ValueError otherwise."""
-    m = _A1.match(ref.strip())
-    if m is None or int(m[2]) < 1 or col_index(m[1]) > 16384 or int(m[2]) > 1048576:
-        raise ValueError(f"not an A1 cell reference: {ref!r}")
-    return int(m[2]), col_index(m[1])
 
 
 def quote_sheet(name: str) -> str:
@@ -228,8 +204,8 @@ class Styles:
             self._cache[key] = self._add_xf(start + xf[head.end() :])
         return self._cache[key]
 
-    def font_format(self, kind: str) -> int:
-        """A cell format with a bold (``bold``), big bold (``title``) or hyperlink (``link``) font."""
+    def font_format(self, kind: layout.Role) -> int:
+        """A cell format with the font ``layout.FONTS`` gives a title, a header or a link."""
         if not self.xfs or not self.fonts:
             return 0
         key = (-1, kind)
@@ -241,14 +217,17 @@ class Styles:
         assert m is not None
         inner = b"" if m[1] else base[m.end() : base.rfind(b"</")]
         inner = re.sub(rb"<" + re.escape(p) + rb"(b|u|color)\b[^>]*?/>", b"", inner)
+        spec = layout.FONTS[kind]
         extra = b""
-        if kind in ("bold", "title"):
+        if spec.bold:
             extra += b'<%sb val="1"/>' % p
-        if kind == "title":
+        if spec.size is not None:
             inner = re.sub(rb"<" + re.escape(p) + rb"sz\b[^>]*?/>", b"", inner)
-            extra += b'<%ssz val="14"/>' % p
-        if kind == "link":
-            extra += b'<%su val="single"/><%scolor rgb="FF0563C1"/>' % (p, p)
+            extra += b'<%ssz val="%d"/>' % (p, spec.size)
+        if spec.underline:
+            extra += b'<%su val="single"/>' % p
+        if spec.color is not None:
+            extra += b'<%scolor rgb="FF%s"/>' % (p, spec.color.encode())
         font = b"<%sfont>%s%s</%sfont>" % (p, extra, inner, p)
         all_fonts = self.fonts + self.new_fonts
         if font in all_fonts:
@@ -272,7 +251,8 @@ class Styles:
             p = self.prefix
             xf = (
                 b'<%sxf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
-                b'<%salignment vertical="top" wrapText="1"/></%sxf>' % (p, p, p)
+                b'<%salignment vertical="%s" wrapText="1"/></%sxf>'
+                % (p, p, layout.WRAP_VERTICAL.encode(), p)
             )
             self._cache[key] = self._add_xf(xf)
         return self._cache[key]
@@ -443,7 +423,7 @@ class SheetPatch:
             prev = 0
             for cm in _element(self.p, b"c").finditer(row.body):
                 ref = _CELL_REF.search(cm[1])
-                col = col_index(ref[1].decode()) if ref else prev + 1
+                col = column_number(ref[1].decode()) if ref else prev + 1
                 prev = col
                 out[col] = _Cell(col, cm[0], cm[1])
         self._cells[num] = out
@@ -524,7 +504,7 @@ class SheetPatch:
                     fa = attrs(f[1]) if f else {}
                     if fa.get("ref") and fa.get("t") in ("shared", "array") and ":" in fa["ref"]:
                         raise SheetXmlError(
-                            f"La cellule {col_letters(col)}{num} de la feuille porte une formule "
+                            f"La cellule {column_letter(col - 1)}{num} de la feuille porte une formule "
                             "partagée avec d'autres cellules : elle n'a pas été modifiée. "
                             "Effacez cette formule dans Excel puis relancez la commande."
                         )
@@ -535,7 +515,7 @@ class SheetPatch:
                 kind = value_kind(value)
                 if kind and styles is not None:
                     style = styles.with_kind(style or 0, kind)
-                ref = f"{col_letters(col)}{num}"
+                ref = f"{column_letter(col - 1)}{num}"
                 xml = render_cell(ref, value, style, date1904, self.p)
                 if old is not None and xml == old.xml:
                     continue
@@ -618,9 +598,9 @@ def _update_dimension(xml: bytes, p: bytes, bounds: list[tuple[int, int]]) -> by
     rows = [c[0] for c in corners] + [b[0] for b in bounds]
     cols = [c[1] for c in corners] + [b[1] for b in bounds]
     top, bottom, left, right = min(rows), max(rows), min(cols), max(cols)
-    new = f"{col_letters(left)}{top}"
+    new = f"{column_letter(left - 1)}{top}"
     if (top, left) != (bottom, right):
-        new += f":{col_letters(right)}{bottom}"
+        new += f":{column_letter(right - 1)}{bottom}"
     if new == m[1].decode():
         return xml
     return xml[: m.start(1)] + new.encode() + xml[m.end(1) :]
@@ -637,47 +617,41 @@ def date1904(workbook_xml: bytes) -> bool:
 
 def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> bytes:
     """A whole worksheet part for a generated sheet: values, widths, links, print setup."""
-    title = styles.font_format("title") if styles else 0
-    bold = styles.font_format("bold") if styles else 0
-    link = styles.font_format("link") if styles else 0
-    wrap = styles.wrap_format() if styles and grid.wrap_columns else 0
-    wrapped = {c + 1 for c in grid.wrap_columns}
+    formats: dict[layout.Role, int] = {
+        "title": styles.font_format("title") if styles else 0,
+        "header": styles.font_format("header") if styles else 0,
+        "link": styles.font_format("link") if styles else 0,
+        "wrap": styles.wrap_format() if styles and grid.wrap_columns else 0,
+    }
     rows_xml: list[str] = []
     links: dict[tuple[int, int], str] = {}
     for ref, location in grid.links.items():
         links[split_ref(ref)] = location
     max_col = max([len(r) for r in grid.rows] + [c for _r, c in links] + [1])
+    link_cells = frozenset((r - 1, c - 1) for r, c in links)
     for r, values in enumerate(grid.rows, start=1):
         cells: list[bytes] = []
         for c, value in enumerate(values, start=1):
             if value is None or value == "":
                 continue
-            style: int | None = None
-            if (r - 1) in grid.title_rows:
-                style = title
-            elif (r - 1) in grid.header_rows:
-                style = bold
-            elif (r, c) in links:
-                style = link
-            elif c in wrapped:
-                style = wrap
+            role = layout.role(grid, r - 1, c - 1, link_cells)
+            style = formats[role] if role is not None else None
             kind = value_kind(value)
             if kind and styles is not None:
                 style = styles.with_kind(style or 0, kind)
-            cells.append(render_cell(f"{col_letters(c)}{r}", value, style, date1904_))
+            cells.append(render_cell(f"{column_letter(c - 1)}{r}", value, style, date1904_))
         if cells:
             rows_xml.append(f'<row r="{r}">' + b"".join(cells).decode() + "</row>")
     last_row = max(len(grid.rows), 1)
-    dimension = "A1" if not grid.rows else f"A1:{col_letters(max_col)}{last_row}"
+    dimension = "A1" if not grid.rows else f"A1:{column_letter(max_col - 1)}{last_row}"
     parts = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">',
         '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>',
         f'<dimension ref="{dimension}"/>',
     ]
-    frozen = sorted(set(grid.header_rows))
-    if frozen and frozen[-1] - frozen[0] == len(frozen) - 1:  # one header block: freeze it
-        split = frozen[-1] + 1
+    split = layout.frozen_rows(grid)
+    if split:
         parts.append(
             f'<sheetViews><sheetView workbookViewId="0"><pane ySplit="{split}" '
             f'topLeftCell="A{split + 1}" activePane="bottomLeft" state="frozen"/>'
@@ -699,14 +673,18 @@ def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> byte
         parts.append(
             "<hyperlinks>"
             + "".join(
-                f'<hyperlink ref="{col_letters(c)}{r}" location="{attr(loc)}" display="{attr(loc)}"/>'
+                f'<hyperlink ref="{column_letter(c - 1)}{r}" location="{attr(loc)}" display="{attr(loc)}"/>'
                 for (r, c), loc in sorted(links.items())
             )
             + "</hyperlinks>"
         )
+    page = layout.PAGE
+    left, right, top, bottom, header, footer = page.margins
     parts.append(
-        '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f'<pageMargins left="{left:g}" right="{right:g}" top="{top:g}" bottom="{bottom:g}" '
+        f'header="{header:g}" footer="{footer:g}"/>'
+        f'<pageSetup paperSize="{page.paper_size}" orientation="{page.orientation}" '
+        f'fitToWidth="{page.fit_to_width}" fitToHeight="{page.fit_to_height}"/>'
         "</worksheet>"
     )
     return "".join(parts).encode()
@@ -876,27 +854,13 @@ def remove_relationships(xml: bytes, keep: Callable[[Relationship], bool]) -> by
     return _element(p, b"Relationship").sub(sub, xml)
 
 
-def resolve(source: str, target: str) -> str:
-    """A relationship target resolved to a part name (source ``""`` is the package root)."""
-    target = unquote(target)
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-
-
-def rels_of(part: str) -> str:
-    """The rels part of a part (``_rels/.rels`` for the package root ``""``)."""
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
 def reachable(get: Callable[[str], bytes | None]) -> set[str]:
     """Every part reachable by relationships from the package root (lower-cased names)."""
     seen: set[str] = set()
     todo = [""]
     while todo:
         part = todo.pop()
-        for rel in relationships(get(rels_of(part))):
+        for rel in relationships(get(rels_path(part))):
             if rel.external:
                 continue
             name = resolve(part, rel.target)

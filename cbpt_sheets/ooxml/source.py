@@ -21,24 +21,16 @@ from typing import Any
 
 import python_calamine
 
+from cbpt_sheets.core.a1 import column_number
 from cbpt_sheets.core.schema import DATA_SHEETS, match_sheet
 from cbpt_sheets.errors import UnreadableWorkbook, os_error_fr
-from cbpt_sheets.ooxml.package import sheet_parts
+from cbpt_sheets.ooxml.package import MAX_UNPACKED_BYTES, declared_too_big, sheet_parts
 
-MAX_UNPACKED_BYTES = 1_000_000_000  # a workbook unpacking to more than this is refused
-MAX_RATIO = 200  # and so is a part compressed more than this (zip bomb)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ERROR_CELL_ANY = re.compile(
     rb"<c ([^>]*?)t=\"e\"([^>]*)>(?:<f[^>]*/>|<f[^>]*>.*?</f>)?<v>([^<]*)</v>", re.S
 )
 _REF = re.compile(rb'r="([A-Z]+)(\d+)"')
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n - 1
 
 
 def open_zip(path: Path) -> zipfile.ZipFile:
@@ -70,16 +62,12 @@ def open_zip(path: Path) -> zipfile.ZipFile:
             "abîmé ou d'un autre format (CSV, PDF…). Enregistrez-le depuis Excel au format "
             "« Classeur Excel (.xlsx) »."
         ) from exc
-    total = 0
-    for info in archive.infolist():
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if total > MAX_UNPACKED_BYTES or (info.file_size > 50_000_000 and ratio > MAX_RATIO):
-            archive.close()
-            raise UnreadableWorkbook(
-                f"« {path.name} » se décompresse en un volume anormalement grand : il est "
-                "refusé par prudence (fichier piégé ou corrompu)."
-            )
+    if declared_too_big(archive.infolist()):
+        archive.close()
+        raise UnreadableWorkbook(
+            f"« {path.name} » se décompresse en un volume anormalement grand : il est "
+            "refusé par prudence (fichier piégé ou corrompu)."
+        )
     if "xl/workbook.xml" not in archive.namelist():
         archive.close()
         raise UnreadableWorkbook(
@@ -222,7 +210,7 @@ def error_cells(
         ref = _REF.search(m[1] + m[2])
         if ref is None:
             continue
-        out[(int(ref[2]), _col_index(ref[1].decode()))] = m[3].decode("utf-8", "replace")
+        out[(int(ref[2]), column_number(ref[1].decode()) - 1)] = m[3].decode("utf-8", "replace")
     return out
 
 

@@ -22,7 +22,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cbpt_sheets.core import example as example_module
-from cbpt_sheets.core.models import column_letter
+from cbpt_sheets.core.a1 import column_letter
 from cbpt_sheets.core.schema import (
     DATA_SHEETS,
     DYNAMIC_LIST_ROWS,

@@ -41,12 +41,18 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from cbpt_sheets.core.a1 import split_ref
 from cbpt_sheets.core.models import SheetGrid
 from cbpt_sheets.core.schema import GENERATED_SHEETS
 from cbpt_sheets.errors import UnreadableWorkbook, WorkbookChanged, WorkbookLocked
 from cbpt_sheets.ooxml import sheetxml as sx
-from cbpt_sheets.ooxml.package import rels_path, sheet_parts, workbook_part
-from cbpt_sheets.ooxml.source import MAX_RATIO, MAX_UNPACKED_BYTES
+from cbpt_sheets.ooxml.package import (
+    declared_too_big,
+    rels_path,
+    resolve,
+    sheet_parts,
+    workbook_part,
+)
 
 GENERATED_NAMES = frozenset(n for s in GENERATED_SHEETS for n in (s.fr, s.en))
 _TMP_TAG = ".cbpt-"
@@ -248,12 +254,7 @@ class _Package:
             ) from exc
         infos = archive.infolist()
         names = [i.filename.lower() for i in infos]
-        total = sum(i.file_size for i in infos)
-        too_big = any(
-            i.file_size > 50_000_000 and i.file_size / max(i.compress_size, 1) > MAX_RATIO
-            for i in infos
-        )
-        if len(set(names)) != len(names) or total > MAX_UNPACKED_BYTES or too_big:
+        if len(set(names)) != len(names) or declared_too_big(infos):
             raise UnreadableWorkbook(
                 f"« {name} » a une structure anormale (parties en double ou volume excessif) : "
                 "il n'a pas été modifié."
@@ -352,7 +353,7 @@ def _patch(
         xml = pkg.get(part)
         if xml is None:
             raise UnreadableWorkbook(f"La feuille « {found} » est absente du classeur.")
-        changes = {sx.split_ref(ref): value for ref, value in values.items()}
+        changes = {split_ref(ref): value for ref, value in values.items()}
         patch = sx.SheetPatch(xml, part)
         new_xml, count = patch.apply(changes, styles, is1904)
         formula_lost = formula_lost or patch.formula_lost
@@ -379,7 +380,7 @@ def _patch(
 def _styles_part(pkg: _Package, wb_part: str) -> str | None:
     for rel in sx.relationships(pkg.get(rels_path(wb_part))):
         if rel.type.endswith("/styles") and not rel.external:
-            return sx.resolve(wb_part, rel.target)
+            return resolve(wb_part, rel.target)
     return None
 
 
@@ -406,9 +407,9 @@ def _put_grid(
         target = next((r.target for r in sx.relationships(rels_xml) if r.rid == rid), None)
         if target is None:
             raise UnreadableWorkbook(f"La feuille « {name} » du classeur est mal déclarée.")
-        part = sx.resolve(wb_part, target)
+        part = resolve(wb_part, target)
         pkg.put(part, body)
-        pkg.remove(sx.rels_of(part))  # its old tables, comments, drawings go with it
+        pkg.remove(rels_path(part))  # its old tables, comments, drawings go with it
     else:
         name = grid.name
         existing = {n.lower() for n in pkg.names()}

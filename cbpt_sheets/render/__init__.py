@@ -12,8 +12,9 @@ from typing import Any
 
 from cbpt_sheets.core.brief import Brief
 from cbpt_sheets.core.followup import BUCKETS, CATEGORY_LABELS, bucket, grouped
+from cbpt_sheets.core.french import format_date as d
 from cbpt_sheets.core.models import FollowUpItem, NextAction, SheetGrid
-from cbpt_sheets.core.rules import STAGES, d
+from cbpt_sheets.core.rules import STAGES
 from cbpt_sheets.core.schema import BRIEF_SHEET, FOLLOWUP_SHEET
 
 NO_DUE = "Sans échéance"
