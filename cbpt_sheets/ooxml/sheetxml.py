@@ -22,9 +22,9 @@ from xml.sax.saxutils import escape, unescape
 
 from cbpt_sheets.core.a1 import column_letter, column_number, split_ref
 from cbpt_sheets.core.models import SheetGrid
-from cbpt_sheets.render import layout
 from cbpt_sheets.errors import SheetXmlError as SheetXmlError  # its old home
 from cbpt_sheets.ooxml.package import rels_path, resolve
+from cbpt_sheets.render import layout
 
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL_WORKSHEET = NS_REL + "/worksheet"
