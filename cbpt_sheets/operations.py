@@ -47,6 +47,7 @@ if TYPE_CHECKING:
         Report,
         SheetGrid,
     )
+    from cbpt_sheets.core.plan import Unmatched
     from cbpt_sheets.ooxml.writer import Fingerprint
 
 Marks = dict[str, dict[tuple[int, int], str | None]]  # sheet -> (row, 1-based column) -> fill
@@ -281,7 +282,7 @@ class NextResult:
 
     today: dt.date
     actions: list[NextAction]
-    unmatched: list[dict[str, object]] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)  # rows naming no organisation
     cells: dict[str, dict[str, Any]] = field(default_factory=dict)  # sheet -> A1 -> value
     ids_assigned: int = 0
     missing_columns: list[str] = field(default_factory=list)  # computed columns absent
@@ -392,6 +393,7 @@ class FollowUpResult:
     grid: SheetGrid  # the Suivi sheet as rendered (named Suivi)
     sheet: str  # its name in the workbook (Suivi, Follow-up)
     written: bool = False
+    unmatched: list[Unmatched] = field(default_factory=list)  # rows naming no organisation
 
 
 def _unknown_names(actions: list[NextAction], filters: FollowUpFilters) -> list[UnknownName]:
@@ -439,6 +441,7 @@ def followup_list(
         grid,
         named.name,
         written,
+        planned.unmatched,
     )
 
 
@@ -452,7 +455,14 @@ def save_followup(result: FollowUpResult, fmt: str, output: Path, width: int = 1
     from cbpt_sheets.render.formats import followup_output
 
     text = followup_output(
-        fmt, result.items, result.today, result.filters.subtitle, result.gdpr, width, pretty=True
+        fmt,
+        result.items,
+        result.today,
+        result.filters.subtitle,
+        result.gdpr,
+        width,
+        pretty=True,
+        unmatched=result.unmatched,
     )
     try:
         output.write_text(text, encoding="utf-8", newline="")
@@ -478,13 +488,15 @@ def call_brief(
     source: Source, organisation: str, today: dt.date, sink: Sink | None = None
 ) -> BriefResult:
     """``brief``: the call brief of an organisation (Nom or ID); with a sink, the Fiche sheet."""
-    from cbpt_sheets.core import dataset
-    from cbpt_sheets.core.brief import brief
+    from cbpt_sheets.core.gc_pause import gc_paused
+    from cbpt_sheets.core.plan import plan_brief
     from cbpt_sheets.core.schema import BRIEF_SHEET
     from cbpt_sheets.render import fiche_grid
 
-    raw, _planned = _read_and_plan(source, today)  # the plan's refusals hold for a brief too
-    result = brief(dataset.build(raw), organisation, today)
+    with gc_paused():  # many small acyclic objects
+        raw = source.read()
+        _require_organisations(raw, source)
+        result = plan_brief(raw, organisation, today)  # the plan's refusals hold for a brief too
     grid = fiche_grid(result)
     named = _named(grid, BRIEF_SHEET.key, raw)
     written = sink.write(Changes(sheets=[named])) if sink is not None else False

@@ -59,6 +59,6 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
         )
         click.echo(message, err=fmt == "json")
     if fmt == "json":
-        echo_json(next_json(result.actions, day))
+        echo_json(next_json(result.actions, day, result.unmatched))
     else:
-        click.echo(actions_text(result.actions, day, width()))
+        click.echo(actions_text(result.actions, day, width(), result.unmatched))

@@ -86,6 +86,13 @@ def followup_command(
     from cbpt_sheets.render.formats import followup_output
 
     text = followup_output(
-        fmt, result.items, day, filters.subtitle, result.gdpr, width(), sys.stdout.isatty()
+        fmt,
+        result.items,
+        day,
+        filters.subtitle,
+        result.gdpr,
+        width(),
+        sys.stdout.isatty(),
+        result.unmatched,
     )
     click.echo(text, nl=False)

@@ -14,6 +14,7 @@ from cbpt_sheets.core.brief import Brief
 from cbpt_sheets.core.followup import BUCKETS, CATEGORY_LABELS, bucket, grouped
 from cbpt_sheets.core.french import format_date as d
 from cbpt_sheets.core.models import FollowUpItem, NextAction, SheetGrid
+from cbpt_sheets.core.plan import Unmatched
 from cbpt_sheets.core.rules import STAGES
 from cbpt_sheets.core.schema import BRIEF_SHEET, FOLLOWUP_SHEET
 
@@ -49,14 +50,40 @@ def _wrap(text: str, width: int) -> list[str]:
 # ---------------------------------------------------------------- JSON
 
 
-def next_json(actions: Iterable[NextAction], today: dt.date) -> dict[str, Any]:
-    """The JSON document of ``next --format json`` (interfaces.md)."""
-    return {"today": today.isoformat(), "actions": [a.model_dump(mode="json") for a in actions]}
+def next_json(
+    actions: Iterable[NextAction], today: dt.date, unmatched: Iterable[Unmatched] = ()
+) -> dict[str, Any]:
+    """The JSON document of ``next --format json`` (interfaces.md, next-actions.md)."""
+    return {
+        "today": today.isoformat(),
+        "actions": [a.model_dump(mode="json") for a in actions],
+        "unmatched": [u.as_json() for u in unmatched],
+    }
 
 
-def followup_json(items: Iterable[FollowUpItem], today: dt.date) -> dict[str, Any]:
-    """The JSON document of ``followup --format json`` (interfaces.md)."""
-    return {"today": today.isoformat(), "items": [i.model_dump(mode="json") for i in items]}
+def followup_json(
+    items: Iterable[FollowUpItem], today: dt.date, unmatched: Iterable[Unmatched] = ()
+) -> dict[str, Any]:
+    """The JSON document of ``followup --format json`` (interfaces.md, next-actions.md)."""
+    return {
+        "today": today.isoformat(),
+        "items": [i.model_dump(mode="json") for i in items],
+        "unmatched": [u.as_json() for u in unmatched],
+    }
+
+
+def unmatched_line(unmatched: Sequence[Unmatched]) -> str | None:
+    """The closing line of a text output when rows named no organisation (None when all did)."""
+    if not unmatched:
+        return None
+    n = len(unmatched)
+    cells = ", ".join(f"{u.sheet}!{u.cell}" for u in unmatched[:5]) + (" …" if n > 5 else "")
+    return (
+        f"{n} ligne{'s' if n > 1 else ''} d'appel ou de rendez-vous "
+        f"{'ne nomment' if n > 1 else 'ne nomme'} aucune organisation connue et "
+        f"{'ont été laissées' if n > 1 else 'a été laissée'} de côté ({cells}) : "
+        "lancez « cbpt-sheets check » pour les corriger."
+    )
 
 
 # ---------------------------------------------------------------- text
@@ -75,7 +102,12 @@ def _table(rows: Sequence[tuple[str, str, str]], width: int) -> list[str]:
     return lines
 
 
-def actions_text(actions: Sequence[NextAction], today: dt.date, width: int = 100) -> str:
+def actions_text(
+    actions: Sequence[NextAction],
+    today: dt.date,
+    width: int = 100,
+    unmatched: Sequence[Unmatched] = (),
+) -> str:
     """The next actions for a terminal, grouped by bucket (then the actions without due date)."""
     groups: dict[str, list[NextAction]] = {code: [] for code in (*BUCKETS, "none")}
     for action in actions:
@@ -90,6 +122,8 @@ def actions_text(actions: Sequence[NextAction], today: dt.date, width: int = 100
         title = BUCKETS.get(code, NO_DUE)
         out += ["", f"{title} ({len(members)})"]
         out += _table([(d(a.due), a.organisation, a.label) for a in members], width)
+    if line := unmatched_line(unmatched):
+        out += ["", line]
     return "\n".join(out) + "\n"
 
 
@@ -106,8 +140,9 @@ def followup_text(
     subtitle: str = "",
     width: int = 100,
     gdpr: Sequence[NextAction] = (),
+    unmatched: Sequence[Unmatched] = (),
 ) -> str:
-    """The follow-up list for a terminal: a section per bucket, then the RGPD list."""
+    """The follow-up list for a terminal: a section per bucket, the RGPD list, the rows left out."""
     head = f"Liste de suivi au {d(today)}" + (f" – {subtitle}" if subtitle else "")
     out = [head]
     if not items:
@@ -123,6 +158,8 @@ def followup_text(
     if gdpr:
         out += ["", f"{GDPR_TITLE} ({len(gdpr)})"]
         out += _table([("", a.organisation, GDPR_LABEL) for a in gdpr], width)
+    if line := unmatched_line(unmatched):
+        out += ["", line]
     return "\n".join(out) + "\n"
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cbpt_sheets.core.models import FollowUpItem, NextAction
+from cbpt_sheets.core.plan import Unmatched
 from cbpt_sheets.render import followup_csv, followup_json, followup_text
 
 
@@ -24,10 +25,11 @@ def followup_output(
     gdpr: Sequence[NextAction],
     width: int,
     pretty: bool,
+    unmatched: Sequence[Unmatched] = (),
 ) -> str:
     """The follow-up list as ``followup --format text|json|csv`` prints or saves it."""
     if fmt == "json":
-        return json_text(followup_json(items, today), pretty) + "\n"
+        return json_text(followup_json(items, today, unmatched), pretty) + "\n"
     if fmt == "csv":
         return followup_csv(items)
-    return followup_text(items, today, subtitle, width, gdpr)
+    return followup_text(items, today, subtitle, width, gdpr, unmatched)
