@@ -228,11 +228,8 @@ def test_next_actions_give_ids_to_organisations_without_one(make_workbook: Any) 
     book = book_of(payload(path))
     excel.next_actions(book, today=TODAY)
     cells = written(book)
-    assert [cells[("Organisations", f"A{r}")] for r in (2, 3, 4)] == [
-        "ORG-0007",
-        "ORG-0008",
-        "ORG-0009",
-    ]
+    assert ("Organisations", "A2") not in cells  # an ID in place is left alone
+    assert [cells[("Organisations", f"A{r}")] for r in (3, 4)] == ["ORG-0008", "ORG-0009"]
 
 
 # ---------------------------------------------------------------- Liste de suivi, Fiche d'appel
@@ -248,7 +245,7 @@ def test_followup_list_rewrites_suivi(example_path: Path) -> None:
     assert [i.organisation for i in items] == [
         v for v in suivi if v not in ("", None, "Organisation")
     ]
-    assert any(a["func"] == "sheetClearContents" for a in actions(book))
+    assert any(a["func"] == "sheetClear" for a in actions(book))  # values and old formats
 
 
 def test_call_brief_of_the_selected_row(example_path: Path) -> None:
@@ -315,4 +312,5 @@ def test_write_calls_do_not_grow_with_rows(make_workbook: Any, entry: str) -> No
         getattr(excel, entry)(book, today=TODAY)
         counts.append(len(actions(book)))
         assert written(book), entry  # it did write
-    assert counts[0] == counts[1] <= 8, counts
+    # a few calls per title row and column of a generated sheet, none per data row
+    assert counts[0] == counts[1] <= 40, counts

@@ -13,6 +13,17 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
 from __future__ import annotations
 
 from cbpt_sheets.cli import actions, addin, brief, check, followup, workbook
-from cbpt_sheets.cli.app import cli, main
+from cbpt_sheets.cli.app import BIG_FILE_BYTES, cli, main, progress
 
-__all__ = ["actions", "addin", "brief", "check", "cli", "followup", "main", "workbook"]
+__all__ = [
+    "BIG_FILE_BYTES",
+    "actions",
+    "addin",
+    "brief",
+    "check",
+    "cli",
+    "followup",
+    "main",
+    "progress",
+    "workbook",
+]

@@ -44,7 +44,7 @@ FONTS: dict[Role, Font] = {
     "header": Font(bold=True),
     "link": Font(underline=True, color="0563C1"),
 }
-WRAP_VERTICAL = "top"  # wrapped text starts at the top of its cell
+WRAP_VERTICAL: Literal["top"] = "top"  # wrapped text starts at the top of its cell
 DATE_FORMAT = "dd/mm/yyyy"
 PAGE = PageSetup()
 
