@@ -255,6 +255,9 @@ def decide(
 def test_stages_are_those_of_next_actions_md() -> None:
     rows = table_rows(design("next-actions.md"), "code")
     stages = {r[0]: r[1] for r in rows if len(r) == 2}
+    # second generation, rule 1b: Stage `to-correct` ("À corriger")
+    assert 'Stage `to-correct` ("À corriger")' in design("next-actions.md")
+    stages["to-correct"] = "À corriger"
     assert stages == STAGES
 
 
@@ -263,13 +266,13 @@ def test_each_rule_gives_the_stage_and_action_code_of_the_table(rule: int) -> No
     table = {int(r[0]): (r[2], r[3]) for r in table_rows(design("next-actions.md"), "#")}
     assert sorted(table) == list(range(1, 30))
     action = decide(*SCENARIOS[rule])
-    assert (action.rule, action.stage, action.action) == (rule, *table[rule])
+    assert (action.rule, action.stage, action.action) == (str(rule), *table[rule])
     assert (action.due is None) == (table[rule][1] == "none")
 
 
 def test_rule_11_also_by_tracking_partner() -> None:
     action = decide(org(tracking="partenaire"), [call(L, "no-answer")], [])
-    assert (action.rule, action.stage, action.action, action.due) == (11, "partner", "none", None)
+    assert (action.rule, action.stage, action.action, action.due) == ("11", "partner", "none", None)
 
 
 def test_categories_and_buckets_are_those_of_next_actions_md() -> None:
@@ -279,8 +282,11 @@ def test_categories_and_buckets_are_those_of_next_actions_md() -> None:
         name: tuple(a.strip() for a in acts.split(","))
         for name, acts in re.findall(r"(\w+) \(([a-z, -]+)\)", paragraph)
     }
+    # second generation: rule 1b, `correct-entry`, "Follow-up category: preparation"
+    assert "Stage `to-correct`" in text and "Follow-up category: preparation" in text
+    wanted["preparation"] = ("correct-entry", *wanted["preparation"])
     assert wanted == CATEGORIES
-    rule_actions = {r[3] for r in table_rows(text, "#")} - {"none"}
+    rule_actions = {r[3] for r in table_rows(text, "#")} - {"none"} | {"correct-entry"}
     assert rule_actions == {a for actions in CATEGORIES.values() for a in actions}
     assert [r[0] for r in table_rows(text, "bucket")] == list(BUCKETS)
 
@@ -290,7 +296,7 @@ def test_contact_and_linking_follow_the_checks() -> None:
     o = org()
     c = call(L, "head-absent-callback", contact="Mme Durand", role="cadre de santé")
     action = decide(o, [c.model_copy(update={"organisation": "Hôpital-Necker."})], [])
-    assert action.rule == 20
+    assert action.rule == "20"
     assert action.contact == "Mme Durand"
     assert action.label.startswith("Rappeler Mme Durand (cadre de santé) le ")
 
@@ -354,10 +360,11 @@ def test_next_json_reproduces_the_example_of_interfaces_md(
     result = run("next", path, "--today", example["today"], "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
-    assert list(doc) == list(example)
+    # second generation (next-actions.md): "unmatched" rows, and "blocked_by" on each action
+    assert list(doc) == [*example, "unmatched"]
     (want,) = example["actions"]
     got = next(a for a in doc["actions"] if a["organisation"] == want["organisation"])
-    assert list(got) == list(want)
+    assert list(got) == [*want, "blocked_by"]
     for key in want:
         if key != "talking_points":
             assert got[key] == want[key], key
@@ -372,7 +379,7 @@ def test_followup_json_and_csv_have_the_keys_of_interfaces_md(
     keys = re.findall(r'"(\w+)":', line)
     path = make_workbook(**NECKER_ROWS)
     doc = json.loads(run("followup", path, "--today", "01/12/2026", "--format", "json").stdout)
-    assert list(doc) == keys[:2]
+    assert list(doc) == [*keys[:2], "unmatched"]  # unmatched: next-actions.md, second generation
     assert doc["today"] == "2026-12-01"
     assert doc["items"] and all(list(item) == keys[2:] for item in doc["items"])
     out = tmp_path / "liste.csv"

@@ -42,7 +42,7 @@ def test_every_action_code_has_its_category() -> None:
         "send-agreement", "follow-up-call", "reschedule-appointment", "find-number",
         "complete-preparation", "first-call", "call-again", "change-channel", "call-contact",
         "send-email", "send-letter", "find-contact", "record-appointment", "call-back",
-        "send-information", "recontact-later",
+        "send-information", "recontact-later", "correct-entry",
     }  # fmt: skip
     assert {code for codes in CATEGORIES.values() for code in codes} == codes_of_the_rules
 

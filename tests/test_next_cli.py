@@ -25,7 +25,7 @@ from tests.conftest import require_soffice
 
 ACTION_KEYS = [
     "organisation", "id", "row", "stage", "action", "label", "due", "reason", "volunteer",
-    "library", "contact", "phone", "email", "talking_points", "gdpr",
+    "library", "contact", "phone", "email", "talking_points", "gdpr", "blocked_by",
 ]  # fmt: skip
 ITEM_KEYS = [
     "bucket", "category", "due", "organisation", "action", "label", "volunteer", "library",
@@ -62,7 +62,7 @@ def test_next_json_has_exactly_the_documented_shape(small: Path, today: dt.date)
     result = run("next", small, "--today", today.isoformat(), "--format", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    assert list(doc) == ["today", "actions"] and doc["today"] == "2026-12-01"
+    assert list(doc) == ["today", "actions", "unmatched"] and doc["today"] == "2026-12-01"
     assert [list(a) for a in doc["actions"]] == [ACTION_KEYS] * 3
     necker = doc["actions"][0]
     assert (
@@ -89,7 +89,7 @@ def test_followup_json_shape_and_filters(small: Path) -> None:
         "claire martin",
     )
     doc = json.loads(result.output)
-    assert list(doc) == ["today", "items"]
+    assert list(doc) == ["today", "items", "unmatched"]
     assert [list(i) for i in doc["items"]] == [ITEM_KEYS]
     assert doc["items"][0]["bucket"] == "this-week" and doc["items"][0]["category"] == "call"
 

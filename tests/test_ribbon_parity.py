@@ -125,7 +125,7 @@ def test_a_refusal_of_the_plan_writes_nothing(
     def refuse(*_args: Any) -> Any:
         raise CbptError("Structure du classeur à corriger d'abord.")
 
-    monkeypatch.setattr(plan, "plan", refuse)
+    monkeypatch.setattr(plan, "inputs", refuse)  # under plan() and plan_brief()
     data = example_path.read_bytes()
     for command in (["next", "--write"], ["followup", "--write"], ["brief", "ORG-0003", "--write"]):
         result = CliRunner().invoke(cli, [command[0], str(example_path), *command[1:]])
