@@ -81,6 +81,7 @@ def test_unreadable_dates_block_the_organisation_and_name_the_cells(two_orgs: An
     assert ("Appels", "A4") in cells
     assert ("Appels", "L4") in cells  # the agreed call-back date is not lost silently
     assert "Appels!A3 (date illisible « 5/11 »)" in action.label
+    assert "cbpt-sheets next" in action.label
     assert "Appels!A4" in action.label
     assert action.talking_points == []
     # the other organisation keeps its action
@@ -387,3 +388,18 @@ def test_a_blank_setting_is_not_a_finding(two_orgs: Any) -> None:
     assert not [
         f for f in checks.check_raw(read_raw(path), T).findings if f.code == "invalid-setting"
     ]
+
+
+def test_a_refusal_with_an_unreadable_date_flags_no_other_contact(two_orgs: Any) -> None:
+    from cbpt_sheets.core import checks
+
+    path = two_orgs(
+        [
+            call(dt.date(2026, 11, 25), "Courrier envoyé"),
+            call("hier matin", "Refus d'être recontacté"),
+        ]
+    )
+    raw = read_raw(path)
+    codes = {(f.code, f.cell) for f in checks.check_raw(raw, T).findings}
+    assert ("contacted-after-opt-out", "A2") not in codes
+    assert action_of(plan(raw, T), NAME).stage == "do-not-contact"

@@ -214,8 +214,8 @@ def _correct_entry(blockers: Sequence[Blocker], today: dt.date) -> _Outcome:
         shown.append(f"{rest} autre{'s' if rest > 1 else ''} cellule{'s' if rest > 1 else ''}")
     listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " et " + shown[-1]
     label = (
-        f"Corriger d'abord {listed}, puis relancer « Prochaines actions » : "
-        "la prochaine action ne peut pas être calculée sur une saisie illisible"
+        f"Corriger d'abord {listed}, puis relancer le calcul (bouton « Prochaines actions » "
+        "ou cbpt-sheets next) : la prochaine action ne se calcule pas sur une saisie à corriger"
     )
     count = len(refs)
     reason = (

@@ -378,6 +378,8 @@ def _contacted_after_opt_out(
         start = opt_outs[0] if opt_outs else None
     if org.tracking != "opposition" and start is None:
         return
+    if org.tracking != "opposition" and start is not None and order[start] == dt.date.min:
+        return  # the refusal's date is unreadable: nobody can tell what came after it
     values = calls.data.get("date") or [None] * len(numbers)
     for p in contacts:
         # after the refusal: later in date order, or the same date on a later row
