@@ -403,3 +403,15 @@ def test_a_refusal_with_an_unreadable_date_flags_no_other_contact(two_orgs: Any)
     codes = {(f.code, f.cell) for f in checks.check_raw(raw, T).findings}
     assert ("contacted-after-opt-out", "A2") not in codes
     assert action_of(plan(raw, T), NAME).stage == "do-not-contact"
+
+
+def test_two_organisations_with_one_name_are_both_blocked(
+    make_workbook: Callable[..., Path],
+) -> None:
+    path = make_workbook(
+        organisations=[prepared(NAME), prepared(NAME, Standard="01 45 45 85 25")],
+        calls=[call(dt.date(2026, 11, 27), "Pas de réponse")],
+    )
+    actions = planned(path).actions
+    assert [a.action for a in actions] == ["correct-entry", "correct-entry"]
+    assert all(b.code == "duplicate-name" for a in actions for b in a.blocked_by)

@@ -31,6 +31,8 @@ STRUCTURE_CODES = frozenset({"missing-sheet", "missing-column", "duplicate-colum
 """Findings that stop next, followup, brief and every write (checks.md, second generation)."""
 
 PLANNED_SHEETS = ("calls", "appointments")
+ORGANISATION_BLOCKERS = frozenset({"duplicate-name", "duplicate-id"})
+"""Errors of an Organisations row that make its history ambiguous: the rows named so are blocked."""
 
 BLOCKING_WHAT: dict[str, str] = {
     "invalid-date": "date illisible",
@@ -47,6 +49,8 @@ BLOCKING_WHAT: dict[str, str] = {
     "invalid-phone": "numéro invalide",
     "invalid-email": "adresse e-mail invalide",
     "contacted-after-opt-out": "contact noté après un refus",
+    "duplicate-name": "Nom porté par deux organisations",
+    "duplicate-id": "ID porté par deux organisations",
 }
 """What an error finding means for the plan, in a few French words (the label of rule 1b)."""
 
@@ -113,6 +117,20 @@ def inputs(raw: RawWorkbook, today: dt.date, report: Report | None = None) -> In
     by_name = {s.name: s.key for s in raw.sheets.values()}
     for f in report.findings:
         key = by_name.get(f.sheet)
+        if key == "organisations" and f.code in ORGANISATION_BLOCKERS and f.cell and f.value:
+            # two organisations answer to this Nom or ID: every row naming it is ambiguous
+            name = v.text(f.value)
+            if name:
+                found.blockers.append(
+                    Blocker(
+                        organisation=name,
+                        sheet=f.sheet,
+                        cell=f.cell,
+                        code=f.code,
+                        what=_what(f.code, f.value, None),
+                    )
+                )
+            continue
         if f.severity != "error" or key not in PLANNED_SHEETS or f.row is None or not f.cell:
             continue
         assert key is not None
