@@ -116,6 +116,10 @@ def templates_command(folder: Path, replace: bool) -> None:
     relance.txt) dans le Bloc-notes et la mise en page de la lettre (lettre.docx)
     dans Word, puis indiquez ce dossier dans Paramètres, à la ligne « Dossier des
     modèles de courriers et de mails » : les brouillons les utiliseront.
+
+    \b
+    Exemple :
+      cbpt-sheets templates modeles
     """
     copied = operations.copy_templates(folder, force=replace)
     for path, done in copied:

@@ -128,6 +128,93 @@ class Draft:
     missing: list[str] = field(default_factory=list)
 
 
+# The common nouns that open organisations' names, with their gender: they take an article
+# (« l'Hôpital des Glycines », « la Clinique du Parc »); other names are proper names
+# (« Lumière Conseil ») and take none.
+_FEMININE = frozenset(
+    [
+        "agence",
+        "amicale",
+        "association",
+        "banque",
+        "caisse",
+        "chambre",
+        "clinique",
+        "compagnie",
+        "crèche",
+        "direction",
+        "école",
+        "entreprise",
+        "fédération",
+        "fondation",
+        "maison",
+        "mairie",
+        "médiathèque",
+        "mutuelle",
+        "paroisse",
+        "préfecture",
+        "résidence",
+        "société",
+        "union",
+        "université",
+    ]
+)
+_MASCULINE = frozenset(
+    [
+        "cabinet",
+        "centre",
+        "club",
+        "collège",
+        "comité",
+        "conservatoire",
+        "cse",
+        "ehpad",
+        "établissement",
+        "esat",
+        "foyer",
+        "groupe",
+        "groupement",
+        "hôpital",
+        "ime",
+        "institut",
+        "laboratoire",
+        "lycée",
+        "musée",
+        "office",
+        "service",
+        "syndicat",
+        "théâtre",
+    ]
+)
+_VOWELS = frozenset("aeiouyhàâäéèêëîïôöùûü")
+
+
+def _article(name: str) -> tuple[str, bool]:
+    """(« l' », « la », « le » or « », elided) for an organisation's name."""
+    first = re.split(r"[\s'’-]", name.strip(), maxsplit=1)[0].lower() if name.strip() else ""
+    if first not in _FEMININE and first not in _MASCULINE:
+        return "", False
+    if first[:1] in _VOWELS:
+        return "l'", True
+    return ("la " if first in _FEMININE else "le "), False
+
+
+def with_article(name: str, preposition: str = "") -> str:
+    """The name with its article: ``l'Hôpital X``; with ``à``: ``au Foyer X``, ``à Lumière Conseil``.
+
+    ``preposition`` is ``""``, ``"à"`` or ``"de"`` (contracted: au, du).
+    """
+    article, _ = _article(name)
+    head = name[:1].upper() + name[1:] if article else name
+    if not preposition:
+        return f"{article}{head}"
+    if article == "le ":
+        return f"{'au' if preposition == 'à' else 'du'} {head}"
+    if preposition == "de" and not article and name[:1].lower() in _VOWELS:
+        return f"d'{head}"
+    return f"{preposition} {article}{head}"
+
+
 def greeting(person: str | None) -> str:
     """``Monsieur,`` for « M. Paul Girard », ``Madame,`` for « Mme ... », else « Madame, Monsieur, »."""
     if not person:
@@ -284,6 +371,9 @@ def drafts_for(
     org_type = ORG_TYPE.by_code(org.type).fr if org.type else None
     base: dict[str, Any] = {
         "organisation": org.name,
+        "le_organisation": with_article(org.name),
+        "a_organisation": with_article(org.name, "à"),
+        "de_organisation": with_article(org.name, "de"),
         "type_organisation": org_type or "",
         "destinataire": person or "",
         "fonction": role or "",
