@@ -48,7 +48,10 @@ def main() -> None:
     # recipient
     line("{{ organisation }}", bold=True, indent=True)
     line("{%p if destinataire %}", indent=True)
-    line("À l'attention de {{ destinataire }}{% if fonction %}, {{ fonction }}{% endif %}", indent=True)
+    line(
+        "À l'attention de {{ destinataire }}{% if fonction %}, {{ fonction }}{% endif %}",
+        indent=True,
+    )
     line("{%p endif %}", indent=True)
     line("{%p if service %}", indent=True)
     line("{{ service }}", indent=True)
