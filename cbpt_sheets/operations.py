@@ -624,3 +624,143 @@ __all__ = [
     "save_followup",
     "verify",
 ]
+
+
+# ---------------------------------------------------------------- drafts
+
+
+@dataclass(frozen=True)
+class WrittenDraft:
+    """One draft and what happened to its file: ``written``, or ``kept`` (already there)."""
+
+    draft: Any  # core.drafts.Draft
+    path: Path
+    status: str  # "written" | "kept"
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"organisation", "id", "action", "kind", "path", "status", "missing"}``."""
+        d = self.draft
+        return {
+            "organisation": d.organisation,
+            "id": d.id,
+            "action": d.action,
+            "kind": d.kind,
+            "path": str(self.path),
+            "status": self.status,
+            "missing": list(d.missing),
+        }
+
+
+@dataclass(frozen=True)
+class DraftsResult:
+    """``drafts``: the drafts written to ``folder``, and the template folder used."""
+
+    today: dt.date
+    folder: Path
+    drafts: list[WrittenDraft]
+    templates: Path | None  # the coordinator's folder, when Paramètres names one that exists
+    unfound_templates: str | None  # a folder named in Paramètres that does not exist
+    unmatched: list[Unmatched] = field(default_factory=list)
+
+
+def write_new_file(path: Path, data: bytes, force: bool = False) -> bool:
+    """Write ``data`` to ``path`` through a temporary file and an atomic replace.
+
+    Returns False, writing nothing, when ``path`` exists and not ``force`` (a draft
+    the volunteer may have edited is never replaced unasked). The file's permissions
+    follow the umask. Raises CbptError (French, naming the file) on an OS error.
+    """
+    import tempfile
+
+    if path.exists() and not force:
+        return False
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".~cbpt-", suffix=path.suffix, dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise CbptError(f"Impossible d'écrire « {path} » : {os_error_fr(exc)}.") from exc
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+    return True
+
+
+def write_drafts(
+    source: FileSource,
+    today: dt.date,
+    folder: Path,
+    filters: FollowUpFilters | None = None,
+    force: bool = False,
+    now: dt.datetime | None = None,
+) -> DraftsResult:
+    """``drafts``: one .eml and/or .docx per writing action due within the filters' horizon.
+
+    ``folder`` is created when missing (its parent must exist). An existing draft is
+    kept unless ``force``. Raises CbptError on a broken workbook (as ``next``), a
+    template error or a file that cannot be written.
+    """
+    from cbpt_sheets.core.plan import plan_drafts
+    from cbpt_sheets.render.drafts import email_bytes, find_templates, letter_bytes
+
+    filters = filters or FollowUpFilters()
+    raw = source.read()
+    _require_organisations(raw, source)
+    planned, drafts = plan_drafts(raw, today, filters.days, filters.volunteer, filters.library)
+    settings_dir = raw.settings.get("templates_dir")
+    templates = find_templates(
+        str(settings_dir).strip() if settings_dir not in (None, "") else None,
+        Path(raw.path).resolve().parent,
+    )
+    if folder.exists() and not folder.is_dir():
+        raise CbptError(f"« {folder} » est un fichier : donnez un dossier pour les brouillons.")
+    try:
+        folder.mkdir(exist_ok=True)
+    except FileNotFoundError as exc:
+        raise CbptError(
+            f"Le dossier « {folder.parent} » n'existe pas : créez-le, ou choisissez un autre dossier."
+        ) from exc
+    except OSError as exc:
+        raise CbptError(
+            f"Impossible de créer le dossier « {folder} » : {os_error_fr(exc)}."
+        ) from exc
+    moment = now or dt.datetime.now().astimezone()
+    done: list[WrittenDraft] = []
+    for draft in drafts:
+        target = folder / draft.file_name
+        if draft.kind == "email":
+            data = email_bytes(draft, templates, moment)
+        else:
+            data = letter_bytes(draft, templates, today)
+        written = write_new_file(target, data, force)
+        done.append(WrittenDraft(draft, target, "written" if written else "kept"))
+    return DraftsResult(today, folder, done, templates.custom, templates.unfound, planned.unmatched)
+
+
+def copy_templates(folder: Path, force: bool = False) -> list[tuple[Path, bool]]:
+    """``templates DIR``: copy the shipped draft templates there, for a coordinator to edit.
+
+    Returns (path, copied) per file; an existing file is kept unless ``force``.
+    """
+    from cbpt_sheets.render.drafts import TEMPLATE_FILES, shipped_dir
+
+    shipped = shipped_dir()
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise CbptError(
+            f"Impossible de créer le dossier « {folder} » : {os_error_fr(exc)}."
+        ) from exc
+    out = []
+    for name in TEMPLATE_FILES:
+        target = folder / name
+        out.append((target, write_new_file(target, (shipped / name).read_bytes(), force)))
+    return out

@@ -48,7 +48,6 @@ PENDING: dict[str, int] = {
     # commands and options of interfaces.md, second generation
     "report": 19,
     "agenda": 19,
-    "drafts": 20,
     "network": 21,
     "check --network": 21,
     "rgpd": 17,

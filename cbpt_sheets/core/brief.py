@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cbpt_sheets.core.drafts import draft_names
 from cbpt_sheets.core.french import format_date as d
 from cbpt_sheets.core.french import format_time as hm
 from cbpt_sheets.core.models import NextAction, Organisation, Workbook
@@ -70,6 +71,7 @@ class Brief(BaseModel):
     next_action: NextAction
     talking_points: list[str] = Field(default_factory=list)
     assets: list[str] = Field(default_factory=list)
+    drafts: list[str] = Field(default_factory=list)  # file names of ``drafts`` for the action
 
 
 _LISTS = {
@@ -175,4 +177,5 @@ def brief(
         if action.stage == "do-not-contact"
         else talking_points(org, history.timeline),
         assets=list(ASSETS),
+        drafts=draft_names(action, org),
     )

@@ -29,6 +29,7 @@ from cbpt_sheets.core.schema import (
     LISTS,
     ORGANISATIONS,
     SETTINGS,
+    TEXT_SETTINGS,
     ColType,
     Column,
     Setting,
@@ -167,7 +168,16 @@ def settings(raw: RawWorkbook) -> Settings:
     for setting in SETTINGS:
         value = setting_value(setting, raw.settings.get(setting.key))
         data[setting.key] = value if value is not None else setting.default
-    return Settings(**data, volunteers=list(raw.volunteers), libraries=list(raw.libraries))
+    for text_setting in TEXT_SETTINGS:
+        value = raw.settings.get(text_setting.key)
+        data[text_setting.key] = None if v.is_blank(value) else str(value).strip()
+    return Settings(
+        **data,
+        volunteers=list(raw.volunteers),
+        libraries=list(raw.libraries),
+        volunteer_emails=dict(raw.volunteer_emails),
+        library_addresses=dict(raw.library_addresses),
+    )
 
 
 def build(raw: RawWorkbook) -> Workbook:

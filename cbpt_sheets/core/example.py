@@ -15,6 +15,14 @@ from cbpt_sheets.core.calendar import add_working_days, is_working_day, weekday_
 
 VOLUNTEERS = ("Claire Martin", "Jacques Lefèvre")
 LIBRARIES = ("Paris 15 – Vaugirard", "Paris 14 – Plaisance")
+VOLUNTEER_EMAILS = {
+    "Claire Martin": "claire.martin@cbpt-vaugirard.fr",
+    "Jacques Lefèvre": "jacques.lefevre@cbpt-plaisance.fr",
+}
+LIBRARY_ADDRESSES = {
+    "Paris 15 – Vaugirard": "12 rue des Favorites, 75015 Paris",
+    "Paris 14 – Plaisance": "3 rue Didot, 75014 Paris",
+}
 
 Row = dict[str, Any]
 

@@ -89,6 +89,8 @@ class RawWorkbook:
     settings_cells: dict[str, str] = field(default_factory=dict)  # setting key -> "B3"
     volunteers: list[str] = field(default_factory=list)
     libraries: list[str] = field(default_factory=list)
+    volunteer_emails: dict[str, str] = field(default_factory=dict)  # volunteer -> e-mail
+    library_addresses: dict[str, str] = field(default_factory=dict)  # library -> postal address
     error_cells: dict[tuple[str, int, int], str] = field(default_factory=dict)
 
     @property
@@ -187,6 +189,10 @@ class Settings(_Model):
     retention_months: int = _DEFAULTS["retention_months"]
     volunteers: list[str] = Field(default_factory=list)
     libraries: list[str] = Field(default_factory=list)
+    # second generation, each optional: Paramètres columns E and G, and a text setting
+    volunteer_emails: dict[str, str] = Field(default_factory=dict)  # volunteer -> e-mail
+    library_addresses: dict[str, str] = Field(default_factory=dict)  # library -> address
+    templates_dir: str | None = None  # folder of the coordinator's draft templates
 
 
 assert {s.key for s in SETTINGS} <= set(Settings.model_fields)  # every setting has its field

@@ -22,8 +22,10 @@ from cbpt_sheets.core import checks, dataset
 from cbpt_sheets.core import values as v
 from cbpt_sheets.core.a1 import parse_ref
 from cbpt_sheets.core.brief import Brief, brief
+from cbpt_sheets.core.drafts import WRITING_ACTIONS, Draft, drafts_for
+from cbpt_sheets.core.followup import followup
 from cbpt_sheets.core.models import NextAction, RawWorkbook, Report, Workbook
-from cbpt_sheets.core.rules import Blocker, next_actions
+from cbpt_sheets.core.rules import Blocker, link, next_action, next_actions
 from cbpt_sheets.core.schema import PLAN_IGNORED_COLUMNS, SHEETS_BY_KEY
 from cbpt_sheets.errors import StructureError
 
@@ -214,3 +216,32 @@ def _what(code: str, value: Any, suggestion: str | None) -> str:
     if code == "unknown-organisation" and suggestion:
         what += f", sans doute « {suggestion} »"
     return what
+
+
+def plan_drafts(
+    raw: RawWorkbook,
+    today: dt.date,
+    days: int | None = None,
+    volunteer: str | None = None,
+    library: str | None = None,
+) -> tuple[Plan, list[Draft]]:
+    """The plan, and the drafts of its writing actions due within ``days`` (as ``followup``).
+
+    The same selection as the follow-up list (overdue actions included, filters by
+    volunteer and library); organisations marked do-not-contact never get a draft.
+    """
+    given = inputs(raw, today)
+    unresolved: set[str] = set()
+    histories = link(given.workbook, given.aliases, given.blockers, unresolved)
+    actions = [next_action(h, given.workbook.settings, today) for h in histories]
+    due = {
+        (item.organisation, item.action)
+        for item in followup(actions, today, days, volunteer, library)
+        if item.action in WRITING_ACTIONS
+    }
+    out: list[Draft] = []
+    for action, history in zip(actions, histories, strict=True):
+        if (action.organisation, action.action) in due:
+            out.extend(drafts_for(action, history, given.workbook.settings, today))
+    found = Plan(actions=actions, unmatched=unmatched(raw, unresolved), report=given.report)
+    return found, out

@@ -123,6 +123,15 @@ class Setting:
         return self.minimum <= value <= self.maximum
 
 
+@dataclass(frozen=True)
+class TextSetting:
+    """A text setting of the Paramètres sheet (optional: blank means "not given")."""
+
+    key: str
+    fr: str
+    en: str
+
+
 LANGS = ("fr", "en")
 
 # ---------------------------------------------------------------- lists
@@ -450,11 +459,32 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 SETTINGS_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
-# Paramètres layout: the settings table in A:B, the volunteers list in D, the libraries in F.
+TEXT_SETTINGS: tuple[TextSetting, ...] = (
+    TextSetting(
+        "templates_dir",
+        "Dossier des modèles de courriers et de mails (vide : les modèles fournis)",
+        "Folder of the letter and e-mail templates (blank: the templates provided)",
+    ),
+)
+"""Optional text settings, below the delays in A:B (workbook.md, second generation)."""
+# Paramètres layout: the settings table in A:B, the volunteers list in D with each one's
+# e-mail in E, the libraries in F with each one's postal address in G (E and G optional).
 SETTINGS_HEADERS = {"fr": ("Paramètre", "Valeur"), "en": ("Setting", "Value")}
 VOLUNTEERS_HEADER = {"fr": "Bénévoles", "en": "Volunteers"}
 LIBRARIES_HEADER = {"fr": "Bibliothèques", "en": "Libraries"}
-SETTINGS_COLUMNS = {"key": "A", "value": "B", "volunteers": "D", "libraries": "F"}
+VOLUNTEER_EMAIL_HEADER = {"fr": "E-mail du bénévole", "en": "Volunteer's e-mail"}
+LIBRARY_ADDRESS_HEADER = {"fr": "Adresse postale", "en": "Postal address"}
+# headers also accepted for those two columns (folded when compared)
+VOLUNTEER_EMAIL_ALIASES = ("E-mail", "Email", "Mail", "Courriel", "Adresse e-mail")
+LIBRARY_ADDRESS_ALIASES = ("Adresse", "Address", "Adresse de la bibliothèque")
+SETTINGS_COLUMNS = {
+    "key": "A",
+    "value": "B",
+    "volunteers": "D",
+    "volunteer_emails": "E",
+    "libraries": "F",
+    "library_addresses": "G",
+}
 DYNAMIC_LIST_ROWS = 200  # rows reserved for Bénévoles and Bibliothèques
 
 # ---------------------------------------------------------------- matching

@@ -22,8 +22,15 @@ from cbpt_sheets.core.models import RawWorkbook, SheetData, Workbook
 from cbpt_sheets.core.schema import (
     DATA_SHEETS,
     LANGS,
+    LIBRARIES_HEADER,
+    LIBRARY_ADDRESS_ALIASES,
+    LIBRARY_ADDRESS_HEADER,
     SETTINGS,
     SHEETS_BY_KEY,
+    TEXT_SETTINGS,
+    VOLUNTEER_EMAIL_ALIASES,
+    VOLUNTEER_EMAIL_HEADER,
+    VOLUNTEERS_HEADER,
     fold,
     match_header,
     match_sheet,
@@ -193,12 +200,32 @@ def _convert_cell(value: Any) -> Any:
 
 
 def _read_settings(raw: RawWorkbook, rows: list[list[Any]]) -> None:
+    """Paramètres: the settings by label (value on the right), the lists by header.
+
+    The volunteers' and libraries' lists are found by their header (Bénévoles,
+    Bibliothèques, fr or en); the column right of each may hold, under an e-mail or
+    address header, each volunteer's e-mail and each library's postal address.
+    """
     labels: dict[str, str] = {}
-    for setting in SETTINGS:
-        for label in (setting.key, setting.fr, setting.en):
-            labels[fold(label)] = setting.key
-    volunteers_col = libraries_col = None
-    header_names = {fold(h): h for h in ("Bénévoles", "Volunteers", "Bibliothèques", "Libraries")}
+    for key, fr, en in [(s.key, s.fr, s.en) for s in SETTINGS] + [
+        (s.key, s.fr, s.en) for s in TEXT_SETTINGS
+    ]:
+        for label in (key, fr, en):
+            labels[fold(label)] = key
+    lists = {
+        fold(h): key
+        for key, headers in (("volunteers", VOLUNTEERS_HEADER), ("libraries", LIBRARIES_HEADER))
+        for h in headers.values()
+    }
+    beside = {
+        "volunteers": {
+            fold(h) for h in (*VOLUNTEER_EMAIL_HEADER.values(), *VOLUNTEER_EMAIL_ALIASES)
+        },
+        "libraries": {
+            fold(h) for h in (*LIBRARY_ADDRESS_HEADER.values(), *LIBRARY_ADDRESS_ALIASES)
+        },
+    }
+    found: dict[str, tuple[int, int]] = {}
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if not isinstance(value, str):
@@ -208,37 +235,28 @@ def _read_settings(raw: RawWorkbook, rows: list[list[Any]]) -> None:
                 key = labels[folded]
                 raw.settings[key] = _convert(row[c + 1])
                 raw.settings_cells[key] = f"{column_letter(c + 1)}{r + 1}"
-            elif (
-                folded in header_names
-                and volunteers_col is None
-                and folded
-                in (
-                    fold("Bénévoles"),
-                    fold("Volunteers"),
-                )
-            ):
-                volunteers_col = (r, c)
-            elif (
-                folded in header_names
-                and libraries_col is None
-                and folded
-                in (
-                    fold("Bibliothèques"),
-                    fold("Libraries"),
-                )
-            ):
-                libraries_col = (r, c)
-    for where, target in ((volunteers_col, raw.volunteers), (libraries_col, raw.libraries)):
-        if where is None:
-            continue
-        r0, c0 = where
+            elif folded in lists and lists[folded] not in found:
+                found[lists[folded]] = (r, c)
+    targets = {
+        "volunteers": (raw.volunteers, raw.volunteer_emails),
+        "libraries": (raw.libraries, raw.library_addresses),
+    }
+    for key, (r0, c0) in found.items():
+        names, details = targets[key]
+        header = rows[r0][c0 + 1] if c0 + 1 < len(rows[r0]) else None
+        paired = isinstance(header, str) and fold(header) in beside[key]
         for row in rows[r0 + 1 :]:
             value = _convert(row[c0]) if c0 < len(row) else None
             if value is None:
                 continue
             text = str(value).strip()
-            if text:
-                target.append(text)
+            if not text:
+                continue
+            names.append(text)
+            if paired and c0 + 1 < len(row):
+                detail = _convert(row[c0 + 1])
+                if detail is not None and str(detail).strip():
+                    details[text] = str(detail).strip()
 
 
 def assemble(

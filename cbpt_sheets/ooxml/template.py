@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from cbpt_sheets.core.schema import (
     DYNAMIC_LIST_ROWS,
     FOLLOWUP_SHEET,
     LIBRARIES_HEADER,
+    LIBRARY_ADDRESS_HEADER,
     LISTS,
     LISTS_SHEET,
     SETTINGS,
@@ -35,6 +36,8 @@ from cbpt_sheets.core.schema import (
     SETTINGS_HEADERS,
     SETTINGS_SHEET,
     STATIC_LISTS,
+    TEXT_SETTINGS,
+    VOLUNTEER_EMAIL_HEADER,
     VOLUNTEERS_HEADER,
     ColType,
     Sheet,
@@ -180,7 +183,12 @@ def _fill_lists(ws: Worksheet, wb: XlWorkbook, lang: str) -> None:
 
 
 def _fill_settings(
-    ws: Worksheet, wb: XlWorkbook, lang: str, volunteers: Iterable[str], libraries: Iterable[str]
+    ws: Worksheet,
+    wb: XlWorkbook,
+    lang: str,
+    volunteers: Iterable[str],
+    libraries: Iterable[str],
+    details: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
     ws.title = SETTINGS_SHEET.name(lang)
     key_col, value_col = SETTINGS_COLUMNS["key"], SETTINGS_COLUMNS["value"]
@@ -200,6 +208,9 @@ def _fill_settings(
                               showErrorMessage=True, error="Un nombre entier entre 0 et 1000.")  # fmt: skip
     positive.add(f"{value_col}2:{value_col}{len(SETTINGS) + 1}")
     ws.add_data_validation(positive)
+    for r, text_setting in enumerate(TEXT_SETTINGS, start=len(SETTINGS) + 2):
+        ws[f"{key_col}{r}"] = text_setting.fr if lang == "fr" else text_setting.en
+        ws[f"{key_col}{r}"].font = FONT
     ws.column_dimensions[key_col].width = 70
     ws.column_dimensions[value_col].width = 10
     for key, header, items in (
@@ -215,14 +226,32 @@ def _fill_settings(
         for r, item in enumerate(items, start=2):
             ws[f"{letter}{r}"] = item
             ws[f"{letter}{r}"].font = FONT
+        # beside each list: each volunteer's e-mail, each library's postal address
+        detail_key = "volunteer_emails" if key == "volunteers" else "library_addresses"
+        detail_header = (VOLUNTEER_EMAIL_HEADER if key == "volunteers" else LIBRARY_ADDRESS_HEADER)[
+            lang
+        ]
+        detail_letter = SETTINGS_COLUMNS[detail_key]
+        cell = ws[f"{detail_letter}1"]
+        cell.value = detail_header
+        cell.font = bold
+        cell.fill = header_fill
+        ws.column_dimensions[detail_letter].width = 34
+        known = (details or {}).get(detail_key, {})
+        for r, item in enumerate(items, start=2):
+            if item in known:
+                ws[f"{detail_letter}{r}"] = known[item]
+                ws[f"{detail_letter}{r}"].font = FONT
         spec = LISTS["Benevoles" if key == "volunteers" else "Bibliotheques"]
         ref = f"'{ws.title}'!${letter}$2:${letter}${DYNAMIC_LIST_ROWS + 1}"
         wb.defined_names[spec.defined_name] = DefinedName(spec.defined_name, attr_text=ref)
-    note = ws[f"{key_col}{len(SETTINGS) + 3}"]
+    note = ws[f"{key_col}{len(SETTINGS) + len(TEXT_SETTINGS) + 3}"]
     note.value = (
-        "Ajoutez les bénévoles et les bibliothèques dans les colonnes de droite : ils apparaîtront dans les listes déroulantes."
+        "Ajoutez les bénévoles (et leur e-mail) et les bibliothèques (et leur adresse postale) dans "
+        "les colonnes de droite : ils apparaîtront dans les listes déroulantes et signeront les courriers."
         if lang == "fr"
-        else "Add volunteers and libraries in the columns on the right: they appear in the dropdown lists."
+        else "Add volunteers (and their e-mail) and libraries (and their postal address) in the columns "
+        "on the right: they appear in the dropdown lists and sign the letters."
     )
     note.font = Font(name=FONT_NAME, size=10, italic=True)
     ws.freeze_panes = "A2"
@@ -243,10 +272,12 @@ def _fill_followup(ws: Worksheet, lang: str) -> None:
 
 
 def build(lang: str = "fr", rows: dict[str, list[dict[str, Any]]] | None = None,
-          volunteers: Iterable[str] = (), libraries: Iterable[str] = (), codes: bool = True) -> XlWorkbook:  # fmt: skip
+          volunteers: Iterable[str] = (), libraries: Iterable[str] = (), codes: bool = True,
+          details: Mapping[str, Mapping[str, str]] | None = None) -> XlWorkbook:  # fmt: skip
     """The openpyxl workbook of the template, with optional rows by sheet key.
 
     List values in ``rows`` are list codes when ``codes``, else written exactly as given.
+    ``details``: ``{"volunteer_emails": {name: e-mail}, "library_addresses": {name: address}}``.
     """
     if lang not in ("fr", "en"):
         raise ValueError(lang)
@@ -258,7 +289,7 @@ def build(lang: str = "fr", rows: dict[str, list[dict[str, Any]]] | None = None,
         ws = first if i == 0 else wb.create_sheet()
         _fill_data_sheet(ws, sheet, rows.get(sheet.key, []), lang, codes)
     _fill_followup(wb.create_sheet(), lang)
-    _fill_settings(wb.create_sheet(), wb, lang, volunteers, libraries)
+    _fill_settings(wb.create_sheet(), wb, lang, volunteers, libraries, details)
     _fill_lists(wb.create_sheet(), wb, lang)
     wb.active = 0
     return wb
@@ -291,7 +322,16 @@ def create_workbook(path: str | os.PathLike[str], lang: str = "fr", example: boo
     if example:
         day = today or dt.date.today()
         data = example_module.example_data(day)
-        wb = build(lang, data, example_module.VOLUNTEERS, example_module.LIBRARIES)
+        wb = build(
+            lang,
+            data,
+            example_module.VOLUNTEERS,
+            example_module.LIBRARIES,
+            details={
+                "volunteer_emails": example_module.VOLUNTEER_EMAILS,
+                "library_addresses": example_module.LIBRARY_ADDRESSES,
+            },
+        )
     else:
         wb = build(lang)
     try:

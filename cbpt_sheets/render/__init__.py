@@ -163,6 +163,10 @@ def followup_text(
     return "\n".join(out) + "\n"
 
 
+DRAFTS_LINE = "Brouillons (cbpt-sheets drafts)\u00a0: "
+"""How the brief names the drafts of its action (followed by their file names)."""
+
+
 def brief_text(b: Brief, width: int = 100) -> str:
     """The call brief for a terminal: file, history, next action, talking points, assets."""
     wrap = max(width - 4, 40)
@@ -181,6 +185,8 @@ def brief_text(b: Brief, width: int = 100) -> str:
     out.append("Prochaine action")
     due = f" (échéance {d(action.due)})" if action.due else ""
     out += bullets([action.label + due, "Motif : " + action.reason])
+    if b.drafts:
+        out += bullets([DRAFTS_LINE + ", ".join(b.drafts)])
     out += ["", "Fiche"]
     label_width = max((len(f.label) for f in b.fields), default=10)
     for f in b.fields:
@@ -310,6 +316,7 @@ def fiche_grid(b: Brief) -> SheetGrid:
             ["Action", safe_cell(action.label)],
             ["Échéance", action.due or ""],
             ["Motif", safe_cell(action.reason)],
+            *([["Brouillon", DRAFTS_LINE + ", ".join(b.drafts)]] if b.drafts else []),
         ],
     )
     section("Fiche", [[f.label, safe_cell(f.value)] for f in b.fields])
