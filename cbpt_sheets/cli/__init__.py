@@ -12,7 +12,7 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
 
 from __future__ import annotations
 
-from cbpt_sheets.cli import actions, addin, brief, check, followup, workbook
+from cbpt_sheets.cli import actions, addin, brief, check, followup, network, workbook
 from cbpt_sheets.cli.app import BIG_FILE_BYTES, cli, main, progress
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "cli",
     "followup",
     "main",
+    "network",
     "progress",
     "workbook",
 ]

@@ -23,7 +23,7 @@ from cbpt_sheets.core import values as v
 from cbpt_sheets.core.a1 import parse_ref
 from cbpt_sheets.core.brief import Brief, brief
 from cbpt_sheets.core.models import NextAction, RawWorkbook, Report, Workbook
-from cbpt_sheets.core.rules import Blocker, next_actions
+from cbpt_sheets.core.rules import Blocker, History, link, next_action, next_actions
 from cbpt_sheets.core.schema import PLAN_IGNORED_COLUMNS, SHEETS_BY_KEY
 from cbpt_sheets.errors import StructureError
 
@@ -214,3 +214,13 @@ def _what(code: str, value: Any, suggestion: str | None) -> str:
     if code == "unknown-organisation" and suggestion:
         what += f", sans doute « {suggestion} »"
     return what
+
+
+def plan_histories(raw: RawWorkbook, today: dt.date) -> tuple[Plan, list[History], Workbook]:
+    """The plan, each organisation's history (same order as the actions), the typed workbook."""
+    given = inputs(raw, today)
+    unresolved: set[str] = set()
+    histories = link(given.workbook, given.aliases, given.blockers, unresolved)
+    actions = [next_action(h, given.workbook.settings, today) for h in histories]
+    found = Plan(actions=actions, unmatched=unmatched(raw, unresolved), report=given.report)
+    return found, histories, given.workbook
