@@ -58,7 +58,7 @@ def network(tmp_path: Path) -> dict[str, Path]:
                     "Email interlocuteur": "rh@lumiere-conseil.fr",
                     "Interlocuteur": "Mme Léa Dupont",
                 },
-            ),  # fmt: skip
+            ),
             org("Clinique Saint-Jean", "75015", "01 45 30 00 09", Type="Établissement de santé"),
             org("École élémentaire Vaugirard", "75015", "01 45 30 00 10", Type="École / crèche"),
         ],
@@ -69,7 +69,7 @@ def network(tmp_path: Path) -> dict[str, Path]:
                 "Entretien – à rappeler",
                 Interlocuteur="Mme Rose",
                 **{"Connaît CBPT": "Non"},
-            ),  # fmt: skip
+            ),
             call("Lumière Conseil", dt.date(2026, 11, 24), "Pas de réponse"),
             call("Clinique Saint-Jean", dt.date(2026, 11, 18), "Pas de réponse"),
         ],
@@ -91,7 +91,7 @@ def network(tmp_path: Path) -> dict[str, Path]:
                 "Entretien – RDV fixé",
                 Interlocuteur="Dr Morel",
                 **{"Connaît CBPT": "Oui"},
-            ),  # fmt: skip
+            ),
         ],
         appointments=[
             {
@@ -101,7 +101,7 @@ def network(tmp_path: Path) -> dict[str, Path]:
                 "Statut": "Confirmé",
                 "Interlocuteur": "Dr Morel",
             },
-        ],  # fmt: skip
+        ],
         libraries=("Paris 14 – Plaisance",),
     )
     c = build_workbook(
@@ -112,7 +112,7 @@ def network(tmp_path: Path) -> dict[str, Path]:
                 "75014",
                 "01 45 77 00 04",
                 **{"Email interlocuteur": "RH@lumiere-conseil.fr"},
-            ),  # fmt: skip
+            ),
             org("Monoprix", "75013", "01 45 77 00 02"),
         ],
         calls=[call("Cabinet Lumière", dt.date(2026, 11, 26), "Pas de réponse")],
@@ -196,8 +196,11 @@ def test_network_workbook_checks_clean_and_keeps_each_action(
     assert "Doublons réseau" in wb.sheetnames
     orgs = wb["Organisations"]
     headers = [cell.value for cell in orgs[1]]
-    libraries = {row[headers.index("Nom")]: row[headers.index("Bibliothèque")]
-                 for row in orgs.iter_rows(min_row=2, values_only=True) if row[0]}  # fmt: skip
+    libraries = {
+        row[headers.index("Nom")]: row[headers.index("Bibliothèque")]
+        for row in orgs.iter_rows(min_row=2, values_only=True)
+        if row[0]
+    }
     by_name = {a["organisation"]: a for a in merged}
     total = 0
     source_library = {
@@ -210,8 +213,11 @@ def test_network_workbook_checks_clean_and_keeps_each_action(
         for action in own:
             total += 1
             # a Nom already used by an earlier library carries its library in brackets
-            candidates = [n for n in by_name if n == action["organisation"]
-                          or n.startswith(action["organisation"] + " (")]  # fmt: skip
+            candidates = [
+                n
+                for n in by_name
+                if n == action["organisation"] or n.startswith(action["organisation"] + " (")
+            ]
             library = action["library"] or source_library[key]  # a blank one is filled
             there = [by_name[n] for n in candidates if libraries[n] == library]
             assert len(there) == 1, (action["organisation"], candidates)
@@ -233,8 +239,18 @@ def test_network_workbook_opens_in_libreoffice(network: dict[str, Path], tmp_pat
 def test_check_network_warns_on_organisations_another_library_works_with(
     network: dict[str, Path],
 ) -> None:
-    report = run_json("check", network["b"], "--today", DAY, "--format", "json",
-                      "--network", network["a"], "--network", network["c"])  # fmt: skip
+    report = run_json(
+        "check",
+        network["b"],
+        "--today",
+        DAY,
+        "--format",
+        "json",
+        "--network",
+        network["a"],
+        "--network",
+        network["c"],
+    )
     warned = [f for f in report["findings"] if f["code"] == "approached-by-other-library"]
     # Vaugirard called the Glycines hospital and the Saint-Jean clinic; nobody called
     # Plaisance's Monoprix or town hall
