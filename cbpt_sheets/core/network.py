@@ -186,17 +186,18 @@ def _name_words(name: str) -> str:
     return " ".join(sorted(words)) or folded(name)
 
 
-def _name_score(a: str, b: str) -> float:
-    from rapidfuzz import fuzz
-
-    return float(fuzz.token_sort_ratio(a, b))
-
-
 class _Links:
-    """Union-find over entry indexes, remembering each pair's reasons and score."""
+    """Groups of entries (union-find), each holding at most one entry per file.
 
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
+    A workbook holds each organisation once, so two of its entries are never the same
+    organisation: a link that would put two entries of one file in a group is refused.
+    That also stops chains (A ~ B by name, B ~ C by phone, ...) from gluing unrelated
+    organisations together. Links are offered best first (``find_duplicates``).
+    """
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.parent = list(range(len(entries)))
+        self.files: dict[int, set[str]] = {i: {e.file} for i, e in enumerate(entries)}
         self.pairs: dict[tuple[int, int], tuple[set[str], float]] = {}
 
     def root(self, i: int) -> int:
@@ -205,14 +206,14 @@ class _Links:
             i = self.parent[i]
         return i
 
-    def link(self, i: int, j: int, reason: str, score: float) -> None:
-        key = (min(i, j), max(i, j))
-        reasons, best = self.pairs.get(key, (set(), 0.0))
-        reasons.add(reason)
-        self.pairs[key] = (reasons, max(best, score))
+    def link(self, i: int, j: int, reasons: set[str], score: float) -> None:
         ri, rj = self.root(i), self.root(j)
         if ri != rj:
+            if self.files[ri] & self.files[rj]:
+                return  # the group has this file already
             self.parent[ri] = rj
+            self.files[rj] |= self.files.pop(ri)
+        self.pairs[(min(i, j), max(i, j))] = (reasons, score)
 
 
 def _pair_score(reasons: set[str], name_score: float) -> float:
@@ -229,53 +230,84 @@ def _pair_score(reasons: set[str], name_score: float) -> float:
     return name_score
 
 
+def _identifying(entries: Sequence[Entry], keys_of: str) -> dict[str, list[int]]:
+    """Each phone (or e-mail) -> the entries holding it, keeping only the keys that name one
+    organisation within each file (a number two organisations of one workbook share, a
+    group's switchboard or a call centre, tells nothing about which one it is)."""
+    owners: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for i, entry in enumerate(entries):
+        for key in getattr(entry, keys_of):
+            owners[(entry.file, key)].add(i)
+    index: dict[str, list[int]] = defaultdict(list)
+    for (_file, key), members in owners.items():
+        if len(members) == 1:
+            index[key].extend(members)
+    return index
+
+
+def _name_pairs(entries: Sequence[Entry], words: list[str]) -> Iterable[tuple[int, int, float]]:
+    """(a, b, score) for names close enough (``NAME_CUTOFF``) in the same postcode, or with no
+    postcode on one side, of two different files; scored in blocks by postcode."""
+    from rapidfuzz import fuzz, process
+
+    by_postcode: dict[str | None, list[int]] = defaultdict(list)
+    for i, entry in enumerate(entries):
+        by_postcode[entry.postcode or None].append(i)
+    loose = by_postcode.pop(None, [])
+    blocks = [(members, members) for members in by_postcode.values()]
+    if loose:  # no postcode: compared with every name sharing a word with it
+        by_word: dict[str, list[int]] = defaultdict(list)
+        for i, key in enumerate(words):
+            for word in set(key.split()):
+                by_word[word].append(i)
+        for a in loose:
+            near = sorted({j for w in set(words[a].split()) for j in by_word[w]})
+            blocks.append(([a], near))
+    for queries, choices in blocks:
+        keys = [words[j] for j in choices]
+        for a in queries:
+            hits = process.extract(
+                words[a], keys, scorer=fuzz.ratio, score_cutoff=NAME_CUTOFF, limit=None
+            )
+            for _key, score, at in hits:
+                b = choices[at]
+                if a != b and entries[a].file != entries[b].file:
+                    yield min(a, b), max(a, b), float(score)
+
+
 def find_duplicates(entries: Sequence[Entry]) -> list[Duplicate]:
     """Organisations approached by more than one library (see the module), best score first."""
-    links = _Links(len(entries))
-    by_phone: dict[str, list[int]] = defaultdict(list)
-    by_email: dict[str, list[int]] = defaultdict(list)
-    by_word: dict[str, list[int]] = defaultdict(list)
-    words = [_name_words(e.organisation) for e in entries]
-    for i, entry in enumerate(entries):
-        for p in entry.phones:
-            by_phone[p].append(i)
-        for m in entry.emails:
-            by_email[m].append(i)
-        for w in set(words[i].split()):
-            by_word[w].append(i)
-    for reason, index in (("phone", by_phone), ("email", by_email)):
-        for members in index.values():
+    found: dict[tuple[int, int], tuple[set[str], float]] = {}
+    for reason, keys_of in (("phone", "phones"), ("email", "emails")):
+        for members in _identifying(entries, keys_of).values():
             for a in members:
                 for b in members:
                     if a < b and entries[a].file != entries[b].file:
-                        links.link(a, b, reason, 0.0)
-    # names: only pairs sharing a word are scored (a city network has 10 000 names)
-    common = max(50, len(entries) // 20)  # a word in that many names says little
-    scored: set[tuple[int, int]] = set()
-    for members in by_word.values():
-        if len(members) > common:
-            continue
-        for a in members:
-            for b in members:
-                if a >= b or entries[a].file == entries[b].file or (a, b) in scored:
-                    continue
-                scored.add((a, b))
-                pa, pb = entries[a].postcode, entries[b].postcode
-                if pa and pb and pa != pb:
-                    continue
-                score = _name_score(words[a], words[b])
-                if score >= NAME_CUTOFF:
-                    links.link(a, b, "name", score)
-                    if pa and pb:
-                        links.link(a, b, "postcode", score)
+                        found.setdefault((a, b), (set(), 0.0))[0].add(reason)
+    words = [_name_words(e.organisation) for e in entries]
+    for a, b, score in _name_pairs(entries, words):
+        reasons, _ = found.setdefault((a, b), (set(), 0.0))
+        reasons.add("name")
+        if entries[a].postcode and entries[b].postcode:
+            reasons.add("postcode")
+        found[(a, b)] = (reasons, score)
+    links = _Links(entries)
+    scored = sorted(
+        ((_pair_score(why, score), a, b, why) for (a, b), (why, score) in found.items()),
+        key=lambda t: (-t[0], t[1], t[2]),
+    )
+    for score, a, b, why in scored:
+        links.link(a, b, why, score)
     groups: dict[int, set[int]] = defaultdict(set)
     group_reasons: dict[int, set[str]] = defaultdict(set)
     group_score: dict[int, float] = defaultdict(float)
-    for (a, b), (why, name_score) in links.pairs.items():
+    for (a, b), (why, score) in links.pairs.items():
         root = links.root(a)
+        if root != links.root(b):
+            continue  # a link refused (its file was in the group already)
         groups[root].update((a, b))
         group_reasons[root] |= why
-        group_score[root] = max(group_score[root], _pair_score(why, name_score))
+        group_score[root] = max(group_score[root], score)
     out: list[Duplicate] = []
     for root, grouped in groups.items():
         chosen = sorted(grouped, key=lambda i: (entries[i].file, entries[i].row))
