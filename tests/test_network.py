@@ -292,3 +292,29 @@ def test_same_name_different_postcode_is_never_a_duplicate() -> None:
         for i in range(5)
     ]
     assert find_duplicates(entries) == []
+
+
+def test_a_duplicate_holds_one_entry_per_workbook_and_shared_numbers_do_not_identify() -> None:
+    def entry(
+        file: str, name: str, row: int, phones: tuple[str, ...] = (), pc: str = "75015"
+    ) -> Entry:
+        return Entry(file, file, name, None, row, "first-call", None, postcode=pc,
+                     phones=frozenset(phones))  # fmt: skip
+
+    entries = [
+        entry("a.xlsx", "Hôpital Nord", 2, ("0145000001",)),
+        entry("b.xlsx", "Hopital Nord", 2, ("0145000099",)),
+        # b's switchboard is also the number a.xlsx holds for another organisation: a chain
+        entry("a.xlsx", "Clinique Sud", 3, ("0145000099",)),
+        # two organisations of c.xlsx share one number (a group's switchboard)
+        entry("c.xlsx", "Centre Est", 2, ("0145000077",)),
+        entry("c.xlsx", "Centre Ouest", 3, ("0145000077",)),
+        entry("d.xlsx", "Maison Quelconque", 2, ("0145000077",)),
+    ]
+    duplicates = find_duplicates(entries)
+    groups = [sorted((e.file, e.row) for e in d.entries) for d in duplicates]
+    assert [("a.xlsx", 2), ("b.xlsx", 2)] in groups  # the name in the same postcode
+    for group in groups:
+        files = [f for f, _ in group]
+        assert len(files) == len(set(files)), group
+    assert not any(("d.xlsx", 2) in g for g in groups)  # a shared switchboard identifies nobody
