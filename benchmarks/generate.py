@@ -60,6 +60,7 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale(60, 400, 25, 4, 2),
+    "library": Scale(500, 5_000, 250, 6, 1),  # one library's workbook; a city network has 20
     "small": Scale(1_000, 10_000, 500, 12, 4),
     "large": Scale(10_000, 100_000, 5_000, 60, 20),
 }

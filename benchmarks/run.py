@@ -198,6 +198,61 @@ def run_scale(path: Path, runs: int, progress: Callable[[str], None] = print) ->
     return results
 
 
+CALAMINE_MANY = """
+import sys
+from python_calamine import CalamineWorkbook
+n = 0
+for path in sys.argv[1:]:
+    book = CalamineWorkbook.from_path(path)
+    for name in book.sheet_names:
+        for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False):
+            for value in row:
+                if value != "":
+                    n += 1
+print(n)
+"""
+NETWORK_FILES = 20
+NETWORK_LIMIT = 4.0  # "within a few times the bare reading of the files" (issue 21)
+
+
+def run_network(runs: int, seed: int, progress: Callable[[str], None] = print) -> list[Result]:
+    """``network`` over 20 library workbooks (10 000 organisations in all) against reading them."""
+    paths = [generate.ensure("library", seed + i)[0] for i in range(NETWORK_FILES)]
+    files = [str(p) for p in paths]
+    py, cli = sys.executable, cli_prefix()
+    items = [
+        ("calamine read (floor)", [py, "-c", CALAMINE_MANY, *files]),
+        ("network --format json", [*cli, "network", *files, "--today", TODAY, "--format", "json"]),
+        ("network --output", [*cli, "network", *files, "--today", TODAY, "--output", "net.xlsx"]),
+    ]
+    results = [Result(name) for name, _ in items]
+    with tempfile.TemporaryDirectory(prefix="cbpt-bench-") as tmp:
+        scratch = Path(tmp)
+        measure(items[0][1], scratch)  # warm the file cache
+        for run in range(runs):
+            for (name, argv), result in zip(items, results, strict=True):
+                if result.status != "ok":
+                    continue
+                (scratch / "net.xlsx").unlink(missing_ok=True)
+                wall, peak, code, tail = measure(argv, scratch)
+                if code != 0:
+                    result.status, result.detail = "failed", f"exit {code}: {tail.strip()[-200:]}"
+                    continue
+                result.walls.append(wall)
+                result.peaks_mb.append(peak)
+                progress(f"  run {run + 1}/{runs}  {name:<40} {wall:7.2f} s {peak:7.0f} MB")
+    return results
+
+
+def network_targets(results: list[Result]) -> str:
+    """The network target: ``network --format json`` within NETWORK_LIMIT times the floor."""
+    floor, net = results[0].wall, results[1].wall
+    if floor is None or net is None:
+        return f"- network <= {NETWORK_LIMIT:g}x floor: n/a"
+    met = "met" if net <= NETWORK_LIMIT * floor else "MISSED"
+    return f"- network <= {NETWORK_LIMIT:g}x floor: {met} ({net / floor:.1f}x)"
+
+
 def _by_name(results: list[Result]) -> dict[str, Result]:
     return {r.name: r for r in results}
 
@@ -260,6 +315,11 @@ def main(argv: list[str] | None = None) -> int:
         "--scales", default="small,large", help="comma-separated: " + ",".join(generate.SCALES)
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--network",
+        action="store_true",
+        help="also the city network: 20 workbooks of 500 organisations",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     scales = ["small"] if args.quick else args.scales.split(",")
@@ -284,6 +344,16 @@ def main(argv: list[str] | None = None) -> int:
         print(block, flush=True)
         tables.append(block)
         report["scales"][scale] = [r.__dict__ | {"wall": r.wall, "peak": r.peak} for r in results]  # type: ignore[index]
+    if args.network:
+        title = (f"### network: {NETWORK_FILES} library workbooks, "
+                 f"{NETWORK_FILES * generate.SCALES['library'].organisations} organisations in all, "
+                 f"median of {args.runs} runs")  # fmt: skip
+        print(title, file=sys.stderr, flush=True)
+        results = run_network(args.runs, args.seed, lambda s: print(s, file=sys.stderr, flush=True))
+        block = f"{title}\n\n{format_table(results)}\n\nTarget:\n{network_targets(results)}\n"
+        print(block, flush=True)
+        tables.append(block)
+        report["network"] = [r.__dict__ | {"wall": r.wall, "peak": r.peak} for r in results]
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     (RESULTS_DIR / f"{stamp}.json").write_text(json.dumps(report, indent=1))

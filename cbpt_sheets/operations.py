@@ -235,9 +235,18 @@ def _checked(raw: RawWorkbook, today: dt.date) -> CheckResult:
     return CheckResult(report, len(raw.sheets), raw.row_count, raw.lang, read)
 
 
-def check_workbook(source: Source, today: dt.date) -> CheckResult:
-    """``check``: the checks of checks.md."""
-    return _checked(source.read(), today)
+def check_workbook(
+    source: Source, today: dt.date, network: list[Path] | None = None
+) -> CheckResult:
+    """``check``: the checks of checks.md; ``network``: other libraries' workbooks
+    (``check --network``, adds ``approached-by-other-library``)."""
+    raw = source.read()
+    checked = _checked(raw, today)
+    if network:
+        from dataclasses import replace
+
+        checked = replace(checked, report=network_findings(raw, today, network, checked.report))
+    return checked
 
 
 def fix_workbook(source: Source, today: dt.date, sink: Sink) -> FixResult:
@@ -764,3 +773,185 @@ def copy_templates(folder: Path, force: bool = False) -> list[tuple[Path, bool]]
         target = folder / name
         out.append((target, write_new_file(target, (shipped / name).read_bytes(), force)))
     return out
+
+
+# ---------------------------------------------------------------- the network
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    """``network``: the libraries read, the duplicates across them, the workbook written."""
+
+    today: dt.date
+    libraries: list[Any]  # core.network.Library, in the order given
+    duplicates: list[Any]  # core.network.Duplicate, best score first
+    output: Path | None = None
+    differing_settings: list[str] = field(default_factory=list)  # setting keys that differ
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"today", "files", "libraries", "duplicates", "output"}`` (interfaces.md)."""
+        return {
+            "today": self.today.isoformat(),
+            "files": [lib.file for lib in self.libraries],
+            "libraries": [
+                {
+                    "file": lib.file,
+                    "library": lib.library,
+                    "organisations": len(lib.histories),
+                    "errors": lib.errors,
+                    "warnings": lib.warnings,
+                }
+                for lib in self.libraries
+            ],
+            "duplicates": [d.as_json() for d in self.duplicates],
+            "output": str(self.output) if self.output else None,
+        }
+
+
+def library_of(raw: RawWorkbook, path: str | os.PathLike[str]) -> str:
+    """A workbook's library: the only one of Paramètres' list, else the file's name."""
+    return raw.libraries[0] if len(raw.libraries) == 1 else Path(path).stem
+
+
+def read_library(path: str | os.PathLike[str], today: dt.date) -> Any:
+    """One library's workbook, checked and planned (``core.network.Library``).
+
+    Raises CbptError (naming the file) when it cannot be read or planned.
+    """
+    from cbpt_sheets.core.network import Library
+    from cbpt_sheets.core.plan import plan_histories
+
+    source = open_file(path)
+    raw = source.read()
+    _require_organisations(raw, source)
+    try:
+        planned, histories, workbook = plan_histories(raw, today)
+    except CbptError as exc:
+        raise CbptError(f"{Path(path).name} : {exc}") from exc
+    report = planned.report
+    assert report is not None
+    return Library(
+        file=str(path),
+        library=library_of(raw, path),
+        workbook=workbook,
+        histories=histories,
+        stages=[a.stage for a in planned.actions],
+        errors=report.counts.get("error", 0),
+        warnings=report.counts.get("warning", 0),
+    )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def network_view(paths: list[Path], today: dt.date, output: Path | None = None) -> NetworkResult:
+    """``network``: several libraries' workbooks (read only): duplicates, and a network workbook.
+
+    Raises CbptError when a workbook cannot be read or planned, or when ``output``
+    is one of the workbooks read.
+    """
+    from cbpt_sheets.core.network import find_duplicates, network_rows
+    from cbpt_sheets.core.schema import SETTINGS
+
+    seen: list[Path] = []
+    for path in paths:
+        if any(_same_file(path, other) for other in seen):
+            raise CbptError(f"« {path} » est donné deux fois : chaque classeur une seule fois.")
+        seen.append(path)
+    if output is not None:
+        if output.suffix.lower() != ".xlsx":
+            raise CbptError(
+                f"« {output.name} » : donnez un nom de fichier en .xlsx (ex. reseau.xlsx)."
+            )
+        if any(_same_file(output, path) for path in paths):
+            raise CbptError(
+                f"« {output} » est l'un des classeurs lus : choisissez un autre nom pour le "
+                "classeur du réseau, les classeurs des bibliothèques ne sont jamais modifiés."
+            )
+    libraries = [read_library(path, today) for path in paths]
+    entries = [entry for lib in libraries for entry in lib.entries]
+    duplicates = find_duplicates(entries)
+    differing = [
+        s.key
+        for s in SETTINGS
+        if len({getattr(lib.workbook.settings, s.key) for lib in libraries}) > 1
+    ]
+    written = None
+    if output is not None:
+        from cbpt_sheets.ooxml.network import save_network_workbook
+
+        rows = network_rows(libraries)
+        try:
+            save_network_workbook(output, rows, duplicates, libraries[0].workbook.settings, today)
+        except OSError as exc:
+            raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
+        written = output
+    return NetworkResult(today, libraries, duplicates, written, differing)
+
+
+def network_findings(
+    raw: RawWorkbook, today: dt.date, others: list[Path], report: Report
+) -> Report:
+    """``check --network``: the report, with ``approached-by-other-library`` on the Nom cells
+    of the organisations another library's workbook already works with."""
+    from cbpt_sheets.core.a1 import column_letter
+    from cbpt_sheets.core.checks import report_of
+    from cbpt_sheets.core.checks.findings import FINDINGS
+    from cbpt_sheets.core.codes import STAGES
+    from cbpt_sheets.core.models import Finding
+    from cbpt_sheets.core.network import Library, others_working_with
+    from cbpt_sheets.core.plan import plan_histories
+    from cbpt_sheets.core.schema import ORGANISATIONS
+
+    sheet = raw.sheets.get("organisations")
+    if sheet is None or "name" not in sheet.columns:
+        return report  # the check already says what is missing
+    try:
+        planned, histories, workbook = plan_histories(raw, today)
+    except CbptError:
+        return report  # a broken structure is in the report already
+    mine = Library(
+        raw.path, library_of(raw, raw.path), workbook, histories, [a.stage for a in planned.actions]
+    ).entries
+    theirs = [e for path in others for e in read_library(path, today).entries]
+    kind = FINDINGS["approached-by-other-library"]
+    letter = column_letter(sheet.columns["name"])
+    added = []
+    for entry, other, _reasons in others_working_with(mine, theirs):
+        stage = STAGES.get(other.stage, other.stage)
+        added.append(
+            Finding(
+                code="approached-by-other-library",
+                severity=kind.severity,
+                sheet=sheet.name,
+                cell=f"{letter}{entry.row}",
+                row=entry.row,
+                column=ORGANISATIONS.column("name").header(raw.lang),
+                value=entry.organisation,
+                message=kind.message(
+                    name=other.organisation,
+                    library=other.library,
+                    file=Path(other.file).name,
+                    stage=stage,
+                ),
+            )
+        )
+    if not added:
+        return report
+    order = {name: i for i, name in enumerate(raw.sheet_names)}
+
+    def place(f: Finding) -> tuple[int, int, int]:
+        from cbpt_sheets.core.a1 import parse_ref
+
+        ref = parse_ref(f.cell) if f.cell else None
+        return (order.get(f.sheet, 99), f.row or 0, ref[1] if ref else 0)
+
+    findings = list(report.findings)
+    for new in sorted(added, key=place):  # each after the findings that come before it
+        at = next((i for i, f in enumerate(findings) if place(f) > place(new)), len(findings))
+        findings.insert(at, new)
+    return report_of(report.file, findings)

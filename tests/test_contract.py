@@ -48,8 +48,6 @@ PENDING: dict[str, int] = {
     # commands and options of interfaces.md, second generation
     "report": 19,
     "agenda": 19,
-    "network": 21,
-    "check --network": 21,
     "rgpd": 17,
     "lite": 18,
     "--format pdf": 16,
@@ -59,7 +57,6 @@ PENDING: dict[str, int] = {
     "date-without-year": 15,
     "list-synonym": 15,
     "holiday-date": 15,
-    "approached-by-other-library": 21,
 }
 """Second-generation items of the design not built yet -> the issue that builds them."""
 T = dt.date(2026, 12, 1)  # a Tuesday

@@ -12,7 +12,7 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
 
 from __future__ import annotations
 
-from cbpt_sheets.cli import actions, addin, brief, check, drafts, followup, workbook
+from cbpt_sheets.cli import actions, addin, brief, check, drafts, followup, network, workbook
 from cbpt_sheets.cli.app import BIG_FILE_BYTES, cli, main, progress
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "drafts",
     "followup",
     "main",
+    "network",
     "progress",
     "workbook",
 ]

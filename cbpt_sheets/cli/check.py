@@ -44,9 +44,20 @@ from cbpt_sheets.cli.app import (
     help="Corrige ce qui peut l'être sans risque (dates écrites en texte, orthographe des "
     "listes, format des téléphones, zéro des codes postaux), puis revérifie.",
 )
+@click.option(
+    "--network",
+    "network",
+    multiple=True,
+    type=existing_path,
+    metavar="AUTRE",
+    help="Le classeur d'une autre bibliothèque du réseau (répétable) : signale les "
+    "organisations qu'elle suit déjà.",
+)
 @force_option
 @handle_errors
-def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bool) -> None:
+def check_command(
+    path: Path, today: str | None, fmt: str, strict: bool, fix: bool, network: tuple[Path, ...]
+) -> None:
     """Vérifie un classeur : chaque problème, cellule par cellule, et comment le corriger.
 
     \b
@@ -54,6 +65,7 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
       cbpt-sheets check suivi.xlsx
       cbpt-sheets check suivi.xlsx --fix
       cbpt-sheets check suivi.xlsx --format json --today 2026-12-01
+      cbpt-sheets check suivi.xlsx --network plaisance.xlsx --network alesia.xlsx
 
     Code de sortie : 0 aucune erreur, 1 au moins une erreur (ou un avertissement
     avec --strict), 2 commande mal écrite, 3 fichier illisible ou impossible à écrire.
@@ -64,9 +76,11 @@ def check_command(path: Path, today: str | None, fmt: str, strict: bool, fix: bo
         fixed = operations.fix_workbook(source, day, source.sink(forced()))
         checked = fixed.after
         _echo_fixes(fixed, fmt)
+        if network:
+            checked = operations.check_workbook(operations.open_file(path), day, list(network))
     else:
         with progress(path, fmt):
-            checked = operations.check_workbook(source, day)
+            checked = operations.check_workbook(source, day, list(network))
     from cbpt_sheets.render.checks import render_text
 
     report = checked.report

@@ -25,7 +25,7 @@ from cbpt_sheets.core.brief import Brief, brief
 from cbpt_sheets.core.drafts import WRITING_ACTIONS, Draft, drafts_for
 from cbpt_sheets.core.followup import followup
 from cbpt_sheets.core.models import NextAction, RawWorkbook, Report, Workbook
-from cbpt_sheets.core.rules import Blocker, link, next_action, next_actions
+from cbpt_sheets.core.rules import Blocker, History, link, next_action, next_actions
 from cbpt_sheets.core.schema import PLAN_IGNORED_COLUMNS, SHEETS_BY_KEY
 from cbpt_sheets.errors import StructureError
 
@@ -218,6 +218,16 @@ def _what(code: str, value: Any, suggestion: str | None) -> str:
     return what
 
 
+def plan_histories(raw: RawWorkbook, today: dt.date) -> tuple[Plan, list[History], Workbook]:
+    """The plan, each organisation's history (same order as the actions), the typed workbook."""
+    given = inputs(raw, today)
+    unresolved: set[str] = set()
+    histories = link(given.workbook, given.aliases, given.blockers, unresolved)
+    actions = [next_action(h, given.workbook.settings, today) for h in histories]
+    found = Plan(actions=actions, unmatched=unmatched(raw, unresolved), report=given.report)
+    return found, histories, given.workbook
+
+
 def plan_drafts(
     raw: RawWorkbook,
     today: dt.date,
@@ -230,18 +240,14 @@ def plan_drafts(
     The same selection as the follow-up list (overdue actions included, filters by
     volunteer and library); organisations marked do-not-contact never get a draft.
     """
-    given = inputs(raw, today)
-    unresolved: set[str] = set()
-    histories = link(given.workbook, given.aliases, given.blockers, unresolved)
-    actions = [next_action(h, given.workbook.settings, today) for h in histories]
+    found, histories, workbook = plan_histories(raw, today)
     due = {
         (item.organisation, item.action)
-        for item in followup(actions, today, days, volunteer, library)
+        for item in followup(found.actions, today, days, volunteer, library)
         if item.action in WRITING_ACTIONS
     }
     out: list[Draft] = []
-    for action, history in zip(actions, histories, strict=True):
+    for action, history in zip(found.actions, histories, strict=True):
         if (action.organisation, action.action) in due:
-            out.extend(drafts_for(action, history, given.workbook.settings, today))
-    found = Plan(actions=actions, unmatched=unmatched(raw, unresolved), report=given.report)
+            out.extend(drafts_for(action, history, workbook.settings, today))
     return found, out

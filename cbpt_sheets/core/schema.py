@@ -346,6 +346,9 @@ SETTINGS_SHEET = Sheet("settings", "Paramètres", "Settings")
 LISTS_SHEET = Sheet("lists", "Listes", "Lists")
 CHECKS_SHEET = Sheet("checks", "Contrôles", "Checks", generated=True)
 BRIEF_SHEET = Sheet("brief", "Fiche", "Brief", generated=True)
+NETWORK_DUPLICATES_SHEET = Sheet(
+    "network_duplicates", "Doublons réseau", "Network duplicates", generated=True
+)
 
 DATA_SHEETS: tuple[Sheet, ...] = (ORGANISATIONS, CALLS, APPOINTMENTS)
 SHEETS: tuple[Sheet, ...] = (

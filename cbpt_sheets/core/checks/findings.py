@@ -316,8 +316,8 @@ _DECLARED: tuple[FindingType, ...] = (
     FindingType(
         "approached-by-other-library",
         "warning",
-        "« {name} » est déjà suivie par la bibliothèque {library} (classeur {file}). "
-        "Accordez-vous avec elle avant de la contacter.",
+        "« {name} » est déjà suivie par la bibliothèque {library} (classeur {file}, "
+        "étape\u00a0: {stage}). Accordez-vous avec elle avant de la contacter.",
     ),
 )
 
