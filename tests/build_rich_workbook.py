@@ -234,7 +234,9 @@ def build_rich_workbook(path: str | Path, today: dt.date = TODAY) -> Path:
     drawing_rels = drawing.replace("drawings/", "drawings/_rels/") + ".rels"
     parts[drawing_rels] = _add_rel(parts[drawing_rels], "rIdImg1", REL_IMAGE, "../media/image1.png")
     pic = (
-        b"<oneCellAnchor><from><col>29</col><colOff>0</colOff><row>20</row><rowOff>0</rowOff></from>"
+        b'<oneCellAnchor xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+        b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><from>'
+        b"<col>29</col><colOff>0</colOff><row>20</row><rowOff>0</rowOff></from>"
         b'<ext cx="190500" cy="190500"/><pic><nvPicPr><cNvPr id="3" name="Logo"/><cNvPicPr/>'
         b'</nvPicPr><blipFill><a:blip r:embed="rIdImg1"/><a:stretch><a:fillRect/></a:stretch>'
         b'</blipFill><spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="190500" cy="190500"/></a:xfrm>'
