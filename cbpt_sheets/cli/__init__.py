@@ -8,11 +8,12 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
     followup.py  followup [--write] [--output]
     brief.py     brief [--write]
     addin.py     addin build, addin install
+    rgpd.py      rgpd list, rgpd export, rgpd erase
 """
 
 from __future__ import annotations
 
-from cbpt_sheets.cli import actions, addin, brief, check, followup, workbook
+from cbpt_sheets.cli import actions, addin, brief, check, followup, rgpd, workbook
 from cbpt_sheets.cli.app import BIG_FILE_BYTES, cli, main, progress
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "followup",
     "main",
     "progress",
+    "rgpd",
     "workbook",
 ]
