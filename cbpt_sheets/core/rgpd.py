@@ -409,6 +409,15 @@ def people(raw: RawWorkbook, organisation_of: dict[tuple[str, int], str]) -> lis
                         person.names.append(str(c.value).strip())
             person.cells.extend(_notes(raw, person, rows_of.get(org, [])))
             out.append(person)
+    sheet_order = {s.key: i for i, s in enumerate(DATA_SHEETS)}
+
+    def first_cell(person: Person) -> tuple[int, int, int]:
+        return min(
+            (sheet_order[c.sheet_key], c.row, raw.sheets[c.sheet_key].columns[c.column_key])
+            for c in person.cells
+        )
+
+    out.sort(key=first_cell)  # in sheet order: Organisations row by row, then Appels...
     return out
 
 
