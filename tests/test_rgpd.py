@@ -455,3 +455,47 @@ def test_erased_workbook_opens_in_libreoffice(
     out = tmp_path / "pdf"
     out.mkdir()
     assert pdf_pages(convert_to_pdf(path, out)) >= 1
+
+
+def test_the_ribbon_has_no_erasure_button() -> None:
+    """Erasure is a deliberate act at the command line: no button, no callback, no entry point."""
+    from cbpt_sheets.excel.addin import ribbon_buttons, vba_source
+
+    buttons = ribbon_buttons()
+    assert buttons  # the ribbon is read
+    for button in buttons:
+        words = f"{button.id} {button.label} {button.on_action}".lower()
+        assert not any(w in words for w in ("rgpd", "gdpr", "effac", "erase")), button
+    assert "rgpd" not in vba_source().lower() and "gdpr_erase" not in vba_source()
+
+
+def test_erase_rewrites_the_computed_columns_and_generated_sheets_that_mention_them(
+    example_path: Path,
+) -> None:
+    path = example_path
+    assert run("next", path, "--today", T, "--write").exit_code == 0
+    assert run("followup", path, "--today", T, "--write").exit_code == 0
+    before = _cells(path)
+    mentions = [k for k, v in before.items() if "Anne Lambert" in str(v)]
+    assert {s for s, _ in mentions} == {"Organisations", "Appels", "Rendez-vous", "Suivi"}
+    label = next(v for (s, c), v in before.items() if s == "Organisations" and c == "Y4")
+    assert "avec Mme Anne Lambert" in label
+    export = json.loads(run("rgpd", "export", path, "06 12 45 78 90", "--today", T).stdout)
+    exported = {(c["sheet"], c["cell"]) for c in export["cells"]}
+    assert set(mentions) <= exported and ("Organisations", "Y4") in exported
+    result = run("rgpd", "erase", path, "a.lambert@banque-vaugirard.fr", "--yes", "--today", T)
+    assert result.exit_code == 0, result.output
+    after = _cells(path)
+    assert not [
+        k for k, v in after.items() if "lambert" in str(v).lower() or "06 12 45 78 90" in str(v)
+    ]
+    # the next action is computed again without her, the same otherwise
+    assert after[("Organisations", "Y4")] == label.replace(" avec Mme Anne Lambert", "")
+    assert any(str(v).endswith("avec [effacé], à la bibliothèque Paris 15 – Vaugirard, avec la "
+               "visite de la bibliothèque : notre offre, nos animations, les conditions de prêt")
+               for (s, _), v in after.items() if s == "Suivi")  # fmt: skip
+    with zipfile.ZipFile(path) as z:
+        assert not [n for n in z.namelist() if b"lambert" in z.read(n).lower()]
+    # exactly the cells the export listed changed (her own, and those mentioning her)
+    changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+    assert {k for k in changed if k[0] != "Registre RGPD"} == exported
