@@ -87,8 +87,12 @@ def export_command(path: Path, person: str, fmt: str, today: str | None) -> None
     """
     day = parse_day(today)
     result = operations.gdpr_export(operations.open_file(path), person, day)
+    from cbpt_sheets.render.rgpd import french_spacing
+
     if not result.cells:
-        click.echo(f"Aucune donnée sur « {person} » dans « {path.name} ».", err=True)
+        click.echo(
+            french_spacing(f"Aucune donnée sur « {person} » dans « {path.name} »."), err=True
+        )
     if fmt == "json":
         echo_json(result.as_json())
         return
@@ -134,21 +138,25 @@ def erase_command(
     """
     if (person is None) == (not expired):
         raise click.UsageError(
-            "Donnez soit une personne (nom, téléphone ou e-mail), soit --expired, pas les deux."
+            "Donnez soit une personne (nom, téléphone ou e-mail), soit --expired (pas les deux)."
         )
     day = parse_day(today)
     source = operations.open_file(path, write=True)
     plan = operations.plan_erasure(source, day, person, expired, reason, forced())
+    from cbpt_sheets.render.rgpd import done_text, french_spacing, preview_text
+
     if not plan.people:
         what = f"de « {person} »" if person else "au-delà de la durée de conservation"
-        click.echo(f"Aucune donnée personnelle {what} dans « {path.name} » : rien n'a été effacé.")
+        click.echo(
+            french_spacing(
+                f"Aucune donnée personnelle {what} dans « {path.name} » : rien n'a été effacé."
+            )
+        )
         return
-    from cbpt_sheets.render.rgpd import done_text, preview_text
-
     click.echo(preview_text(plan))
     if not yes:
         answer = click.prompt(
-            "Effacer définitivement ces données ? [o/N]",
+            french_spacing("Effacer définitivement ces données ? [o/N]"),
             default="n",
             show_default=False,
             prompt_suffix=" ",
@@ -161,8 +169,10 @@ def erase_command(
     if result.traces or plan.kept:
         where = ", ".join(result.traces) or "les cellules laissées telles quelles ci-dessus"
         click.echo(
-            f"Attention : des traces restent ({where}). Corrigez-les à la main dans le classeur "
-            "(par exemple un Nom d'organisation qui contient le nom de la personne).",
+            french_spacing(
+                f"Attention : des traces restent ({where}). Corrigez-les à la main dans le "
+                "classeur (par exemple un Nom d'organisation qui contient le nom de la personne)."
+            ),
             err=True,
         )
         sys.exit(1)

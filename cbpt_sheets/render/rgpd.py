@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,13 @@ if TYPE_CHECKING:
 
 EXPORT_KEYS = ("sheet", "cell", "column", "value")
 NBSP = "\u00a0"
+_BEFORE = re.compile(r" ([:;?!»])")
+_AFTER = re.compile(r"« ")
+
+
+def french_spacing(text: str) -> str:
+    """A no-break space before : ; ? ! and inside « », as French typography wants."""
+    return _AFTER.sub("«" + NBSP, _BEFORE.sub(NBSP + r"\1", text))
 
 
 def _value(value: Any) -> str:
@@ -58,7 +66,7 @@ def list_text(result: GdprListResult, path_name: str) -> str:
         out.append(f"  {since}, à effacer depuis le {format_date(held.expires)}")
         out += [f"    {cell_line(c)}" for c in held.person.sorted_cells(result.order)]
     out += ["", f"Pour les effacer{NBSP}: cbpt-sheets rgpd erase {path_name} --expired"]
-    return "\n".join(out) + "\n"
+    return french_spacing("\n".join(out)) + "\n"
 
 
 def export_csv(cells: Iterable[PersonCell]) -> str:
@@ -114,7 +122,7 @@ def preview_text(plan: ErasurePlan) -> str:
         out.append(
             "La sauvegarde faite par cet effacement sera supprimée (elle contient ces données)."
         )
-    return "\n".join(out) + "\n"
+    return french_spacing("\n".join(out)) + "\n"
 
 
 def done_text(result: ErasureResult) -> str:
@@ -134,4 +142,4 @@ def done_text(result: ErasureResult) -> str:
             + ", ".join(p.name for p in result.copies_removed)
             + "."
         )
-    return "\n".join(lines) + "\n"
+    return french_spacing("\n".join(lines)) + "\n"
