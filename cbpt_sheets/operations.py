@@ -938,11 +938,47 @@ def plan_erasure(
         markers,
         register,
         lines,
-        kept_copies(source.path) if targets else [],
+        kept_copies(source.path) if targets else _copies_holding(source.path, query, today),
         cells,
         sheets,
         pattern,
     )
+
+
+def _copies_holding(path: Path, query: str | None, today: dt.date) -> list[Path]:
+    """The kept copies that still hold the person a query names (an erasure interrupted
+    between its write and the deletion of the copies); an interrupted temporary copy always."""
+    from cbpt_sheets.core.rgpd import find_people
+    from cbpt_sheets.ooxml.rgpd import kept_copies
+
+    if not query:
+        return []
+    out: list[Path] = []
+    for copy in kept_copies(path):
+        if copy.suffix == ".tmp":
+            out.append(copy)
+            continue
+        try:
+            found = _read_people(open_file(copy), today)
+        except CbptError:
+            continue
+        if find_people(found.everyone, query):
+            out.append(copy)
+    return out
+
+
+def _purge(path: Path, copies: list[Path] | None) -> list[Path]:
+    """Delete the kept copies (all of them when ``copies`` is None); a French error if one stays."""
+    from cbpt_sheets.ooxml.rgpd import purge_copies
+
+    try:
+        return purge_copies(path, copies)
+    except OSError as exc:
+        raise CbptError(
+            f"Une copie de sauvegarde de « {path.name} » qui contient ces données n'a pas pu "
+            f"être supprimée : {os_error_fr(exc)}. Supprimez à la main les fichiers "
+            f"« {path.stem}.bak… » du dossier, puis relancez la commande."
+        ) from exc
 
 
 def _blanked(raw: RawWorkbook, erased: list[PersonCell]) -> RawWorkbook:
@@ -971,11 +1007,11 @@ def gdpr_erase(plan: ErasurePlan, force: bool = False) -> ErasureResult:
     backup the write keeps, and every other backup or version of the workbook, are
     deleted (they hold the people). Raises WorkbookLocked or WorkbookChanged as any write.
     """
-    from cbpt_sheets.ooxml.rgpd import package_traces, purge_copies, shared_strings_scrubber
+    from cbpt_sheets.ooxml.rgpd import package_traces, shared_strings_scrubber
     from cbpt_sheets.ooxml.writer import write_changes
 
-    if not plan.people:
-        return ErasureResult(plan, False, [], [])
+    if not plan.people:  # only copies left holding the person: delete them
+        return ErasureResult(plan, False, _purge(plan.source.path, plan.copies), [])
     source = plan.source
     result = write_changes(
         source.path,
@@ -985,14 +1021,7 @@ def gdpr_erase(plan: ErasurePlan, force: bool = False) -> ErasureResult:
         force=force,
         scrub=shared_strings_scrubber(plan.pattern),
     )
-    try:
-        removed = purge_copies(source.path)
-    except OSError as exc:
-        raise CbptError(
-            f"Les données ont été effacées de « {source.path.name} », mais une copie de "
-            f"sauvegarde n'a pas pu être supprimée : {os_error_fr(exc)}. Supprimez à la main "
-            f"les fichiers « {source.path.stem}.bak… » du dossier."
-        ) from exc
+    removed = _purge(source.path, None)
     traces = [f"{source.path.name} : {part}" for part in package_traces(source.path, plan.pattern)]
     return ErasureResult(plan, result.written, removed, traces)
 

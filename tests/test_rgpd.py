@@ -499,3 +499,18 @@ def test_erase_rewrites_the_computed_columns_and_generated_sheets_that_mention_t
     # exactly the cells the export listed changed (her own, and those mentioning her)
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
     assert {k for k in changed if k[0] != "Registre RGPD"} == exported
+
+
+def test_a_copy_left_by_an_interrupted_erasure_is_deleted_by_the_next_one(
+    make_workbook: Callable[..., Path],
+) -> None:
+    path = make_workbook(**DURAND)
+    held = path.read_bytes()
+    assert run("rgpd", "erase", path, "Durand", "--yes").exit_code == 0
+    backup_path(path).write_bytes(held)  # as if the erasure stopped before deleting it
+    result = run("rgpd", "erase", path, "s.durand@aphp.fr", input="o\n")
+    assert result.exit_code == 0, result.output
+    assert "n'est plus dans" in result.stdout and backup_path(path).name in result.stdout
+    assert not backup_path(path).exists()
+    nothing = run("rgpd", "erase", path, "s.durand@aphp.fr", "--yes")
+    assert "rien n'a été effacé" in nothing.stdout

@@ -145,6 +145,21 @@ def erase_command(
     plan = operations.plan_erasure(source, day, person, expired, reason, forced())
     from cbpt_sheets.render.rgpd import done_text, french_spacing, preview_text
 
+    if not plan.people and plan.copies:
+        names = ", ".join(c.name for c in plan.copies)
+        click.echo(
+            french_spacing(
+                f"« {person} » n'est plus dans « {path.name} », mais ces copies de sauvegarde "
+                f"le contiennent encore : {names}. Elles vont être supprimées."
+            )
+        )
+        if yes or _confirmed():
+            result = operations.gdpr_erase(plan, forced())
+            removed = ", ".join(c.name for c in result.copies_removed)
+            click.echo(french_spacing(f"Copies supprimées : {removed}."))
+        else:
+            click.echo("Rien n'a été effacé.")
+        return
     if not plan.people:
         what = f"de « {person} »" if person else "au-delà de la durée de conservation"
         click.echo(
@@ -154,16 +169,9 @@ def erase_command(
         )
         return
     click.echo(preview_text(plan))
-    if not yes:
-        answer = click.prompt(
-            french_spacing("Effacer définitivement ces données ? [o/N]"),
-            default="n",
-            show_default=False,
-            prompt_suffix=" ",
-        )
-        if answer.strip().lower() not in YES:
-            click.echo("Rien n'a été effacé.")
-            return
+    if not yes and not _confirmed():
+        click.echo("Rien n'a été effacé.")
+        return
     result = operations.gdpr_erase(plan, forced())
     click.echo(done_text(result), nl=False)
     if result.traces or plan.kept:
@@ -176,3 +184,16 @@ def erase_command(
             err=True,
         )
         sys.exit(1)
+
+
+def _confirmed() -> bool:
+    """The volunteer's answer to « Effacer définitivement ces données ? [o/N] »."""
+    from cbpt_sheets.render.rgpd import french_spacing
+
+    answer = click.prompt(
+        french_spacing("Effacer définitivement ces données ? [o/N]"),
+        default="n",
+        show_default=False,
+        prompt_suffix=" ",
+    )
+    return str(answer).strip().lower() in YES

@@ -170,10 +170,13 @@ def glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
-def purge_copies(path: str | os.PathLike[str]) -> list[Path]:
-    """Delete every copy ``kept_copies`` finds; returns them (OSError when one cannot go)."""
+def purge_copies(path: str | os.PathLike[str], copies: list[Path] | None = None) -> list[Path]:
+    """Delete ``copies`` (default: every copy ``kept_copies`` finds); returns them.
+
+    Raises OSError when one cannot be deleted (those before it are gone).
+    """
     removed: list[Path] = []
-    for copy in kept_copies(path):
+    for copy in kept_copies(path) if copies is None else copies:
         copy.unlink()
         removed.append(copy)
     return removed
