@@ -514,3 +514,30 @@ def test_a_copy_left_by_an_interrupted_erasure_is_deleted_by_the_next_one(
     assert not backup_path(path).exists()
     nothing = run("rgpd", "erase", path, "s.durand@aphp.fr", "--yes")
     assert "rien n'a été effacé" in nothing.stdout
+
+
+def test_a_shared_address_does_not_make_two_names_one_person(
+    make_workbook: Callable[..., Path],
+) -> None:
+    path = make_workbook(
+        organisations=[org("Banque", Interlocuteur="Mme Vidal")],
+        calls=[
+            call("Banque", D(2026, 11, 2), "Entretien – à rappeler", Interlocuteur="Mme Vidal",
+                 **{"Email obtenu": "accueil@banque.fr"}),
+            call("Banque", D(2026, 11, 3), "Entretien – à rappeler", Interlocuteur="M. Roux",
+                 **{"Email obtenu": "accueil@banque.fr"}),
+            call("Banque", D(2026, 11, 4), "Entretien – à rappeler",
+                 **{"Téléphone obtenu": "01 40 00 00 99", "Email obtenu": "ACCUEIL@banque.fr"}),
+        ],
+    )  # fmt: skip
+    vidal = json.loads(run("rgpd", "export", path, "Vidal").stdout)["cells"]
+    assert [(c["sheet"], c["cell"]) for c in vidal][:3] == [
+        ("Organisations", "L2"), ("Appels", "G2"), ("Appels", "J2"),
+    ]  # fmt: skip
+    assert all(c["value"] not in ("M. Roux", "01 40 00 00 99") for c in vidal)
+    listed = json.loads(
+        run("rgpd", "list", path, "--today", D(2030, 1, 2), "--format", "json").stdout
+    )
+    assert [p["name"] for p in listed["people"]] == ["Mme Vidal", "M. Roux", None]
+    roux = json.loads(run("rgpd", "export", path, "roux").stdout)["cells"]
+    assert [(c["sheet"], c["cell"]) for c in roux][:2] == [("Appels", "G3"), ("Appels", "J3")]

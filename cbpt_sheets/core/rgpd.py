@@ -347,7 +347,15 @@ def _slots(raw: RawWorkbook, key: str) -> list[_Slot]:
 
 
 def _grouped(slots: list[_Slot]) -> list[list[_Slot]]:
-    """The slots of one organisation grouped into people (shared name, phone or e-mail)."""
+    """The slots of one organisation grouped into people.
+
+    Slots with the same name (civility ignored) are one person, and so are two names
+    giving the same phone or e-mail when one name's words are among the other's
+    (« Mme Durand », « Sophie Durand »): a shared number or address (accueil@...)
+    does not make two different names one person. A slot with no name joins the one
+    named person whose phone or e-mail it gives; otherwise nameless slots sharing one
+    are one person.
+    """
     parent = list(range(len(slots)))
 
     def find(i: int) -> int:
@@ -356,21 +364,47 @@ def _grouped(slots: list[_Slot]) -> list[list[_Slot]]:
             i = parent[i]
         return i
 
-    seen: dict[tuple[str, Any], int] = {}
+    def union(i: int, j: int) -> None:
+        parent[find(i)] = find(j)
+
+    by_name: dict[tuple[str, ...], int] = {}
+    named_by: dict[tuple[str, str], list[int]] = {}  # phone or e-mail -> named slots giving it
     for i, slot in enumerate(slots):
-        keys: list[tuple[str, Any]] = [("p", p) for p in slot.phones]
-        keys += [("e", e) for e in slot.emails]
+        if not slot.tokens:
+            continue
+        if slot.tokens in by_name:
+            union(i, by_name[slot.tokens])
+        else:
+            by_name[slot.tokens] = i
+        for k in _contact_keys(slot):
+            for j in named_by.setdefault(k, []):
+                if set(slots[j].tokens) <= set(slot.tokens) or set(slot.tokens) <= set(
+                    slots[j].tokens
+                ):
+                    union(i, j)  # « Mme Durand » and « Sophie Durand » at one number: one person
+            named_by[k].append(i)
+    nameless: dict[tuple[str, str], int] = {}
+    for i, slot in enumerate(slots):
         if slot.tokens:
-            keys.append(("n", slot.tokens))
-        for k in keys:
-            if k in seen:
-                parent[find(i)] = find(seen[k])
+            continue
+        for k in _contact_keys(slot):
+            owners = {find(j) for j in named_by.get(k, [])}
+            if len(owners) == 1:  # one named person gives it: theirs
+                union(i, owners.pop())
+            elif owners:  # several people share it (a switchboard, accueil@): a person of its own
+                continue
+            elif k in nameless:
+                union(i, nameless[k])
             else:
-                seen[k] = i
+                nameless[k] = i
     groups: dict[int, list[_Slot]] = {}
     for i, slot in enumerate(slots):
         groups.setdefault(find(i), []).append(slot)
     return list(groups.values())
+
+
+def _contact_keys(slot: _Slot) -> list[tuple[str, str]]:
+    return [("p", p) for p in sorted(slot.phones)] + [("e", e) for e in sorted(slot.emails)]
 
 
 def people(raw: RawWorkbook, organisation_of: dict[tuple[str, int], str]) -> list[Person]:
