@@ -14,10 +14,12 @@ personal columns of the data sheets::
     Appels         Interlocuteur + Fonction, Téléphone obtenu, Email obtenu
     Rendez-vous    Interlocuteur
 
-Within one organisation, the occurrences sharing a name (civility ignored), a phone
-or an e-mail are one person; the notes of that organisation's rows that name them,
-or give their phone or e-mail, are theirs too. A phone or e-mail with no name beside
-it is a person without a name.
+Within one organisation, the occurrences of one name (civility ignored) are one
+person, joined by the variants of it giving the same phone or e-mail (« Mme Durand »,
+« Sophie Durand »), and by the nameless phones and e-mails only they give (see
+``_grouped``); the notes of that organisation's rows that name them, or give their
+phone or e-mail, are theirs too. Other phones or e-mails with no name beside them
+are a person without a name.
 
     retention_clock(events) -> Clock              answered and first contact dates
     gdpr_people(raw, today, histories) -> [Held]  everyone, with their clock
