@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         SheetGrid,
     )
     from cbpt_sheets.core.plan import Unmatched
+    from cbpt_sheets.core.rgpd import Clock, Held, Person, PersonCell
     from cbpt_sheets.ooxml.writer import Fingerprint
 
 Marks = dict[str, dict[tuple[int, int], str | None]]  # sheet -> (row, 1-based column) -> fill
@@ -607,15 +608,446 @@ def verify(source: Source, today: dt.date, sink: Sink) -> VerifyResult:
     return VerifyResult(report, grid, named.name, marks, written)
 
 
+# ---------------------------------------------------------------- RGPD: list, export, erase
+
+
+@dataclass
+class _People:
+    """A workbook's people, their organisations' retention clocks and its planned histories."""
+
+    raw: RawWorkbook
+    everyone: list[Person]
+    clocks: dict[str, Clock]
+    opt_outs: dict[str, bool]  # organisation -> a refusal noted (outcome or Suivi)
+    org_rows: dict[str, int]  # organisation -> its Excel row on Organisations
+    months: int
+    order: dict[str, int]  # sheet name -> its position in the workbook
+
+
+def _read_people(source: Source, today: dt.date) -> _People:
+    from cbpt_sheets.core import values
+    from cbpt_sheets.core.gc_pause import gc_paused
+    from cbpt_sheets.core.plan import inputs
+    from cbpt_sheets.core.rgpd import people, retention_clock
+    from cbpt_sheets.core.rules import link
+
+    with gc_paused():
+        raw = source.read()
+        _require_organisations(raw, source)
+        given = inputs(raw, today)  # a broken structure is refused here, as for next
+        histories = link(given.workbook, given.aliases)
+    organisation_of: dict[tuple[str, int], str] = {}
+    clocks: dict[str, Clock] = {}
+    opt_outs: dict[str, bool] = {}
+    org_rows: dict[str, int] = {}
+    for h in histories:
+        name = h.org.name
+        organisation_of.setdefault(("organisations", h.org.row), name)
+        org_rows.setdefault(name, h.org.row)
+        for c in h.contacts:
+            organisation_of.setdefault(("calls", c.row), name)
+        for a in h.appointments:
+            organisation_of.setdefault(("appointments", a.row), name)
+        clocks.setdefault(name, retention_clock((c.date, c.outcome) for c in h.dated))
+        opt_outs[name] = opt_outs.get(name, False) or (
+            h.org.tracking == "opposition" or any(c.outcome == "opt-out" for c in h.contacts)
+        )
+    for key, sheet in raw.sheets.items():  # rows linked to no organisation: the name they give
+        label_key = "name" if key == "organisations" else "organisation"
+        labels = sheet.data.get(label_key) or [None] * len(sheet.numbers)
+        for row, label in zip(sheet.numbers, labels, strict=True):
+            text = values.text(label)
+            organisation_of.setdefault((key, row), text or f"({sheet.name}, ligne {row})")
+    return _People(
+        raw,
+        people(raw, organisation_of),
+        clocks,
+        opt_outs,
+        org_rows,
+        given.workbook.settings.retention_months,
+        {name: i for i, name in enumerate(raw.sheet_names)},
+    )
+
+
+@dataclass(frozen=True)
+class GdprListResult:
+    """``rgpd list``: the people whose personal data is past retention (JSON ``people``)."""
+
+    today: dt.date
+    months: int
+    held: list[Held]
+    order: dict[str, int]
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"today", "people": [{"organisation", "name", "last_answered", "expires", "cells"}]}``."""
+        return {
+            "today": self.today.isoformat(),
+            "people": [h.as_json(self.order) for h in self.held],
+        }
+
+
+def gdpr_list(source: Source, today: dt.date) -> GdprListResult:
+    """``rgpd list``: everyone past retention, with their cells, in sheet order."""
+    from cbpt_sheets.core.rgpd import held_people
+
+    found = _read_people(source, today)
+    held = [h for h in held_people(found.everyone, found.clocks, found.months, today) if h.expired]
+    return GdprListResult(today, found.months, held, found.order)
+
+
+@dataclass(frozen=True)
+class GdprExportResult:
+    """``rgpd export``: every cell the workbook holds about one person (JSON ``cells``)."""
+
+    person: str
+    people: list[Person]
+    cells: list[PersonCell]
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"person": QUERY, "cells": [{"sheet", "cell", "column", "value"}]}``."""
+        return {"person": self.person, "cells": [c.as_json() for c in self.cells]}
+
+
+def _mentions(
+    path: Path, found: _People, targets: list[Person], known: set[tuple[str, str]]
+) -> list[PersonCell]:
+    """Cells of any sheet, outside the people's own cells, whose text holds a trace of them."""
+    from cbpt_sheets.core.a1 import column_letter
+    from cbpt_sheets.core.rgpd import PersonCell, trace_cells, trace_regex
+    from cbpt_sheets.ooxml.rgpd import sheet_texts
+
+    pattern = trace_regex(sorted({t for p in targets for t in p.terms()}, key=len, reverse=True))
+    if pattern is None:
+        return []
+    keys = {s.name: s for s in found.raw.sheets.values()}
+    out: list[PersonCell] = []
+    for name, rows in sheet_texts(path).items():
+        data = keys.get(name)
+        by_index = {i: k for k, i in data.columns.items()} if data is not None else {}
+        for row, col, text in trace_cells(rows, pattern):
+            cell = f"{column_letter(col)}{row}"
+            if (name, cell) in known:
+                continue
+            column_key = by_index.get(col, "")
+            header = (
+                str(data.headers[col]).strip()
+                if data is not None and col < len(data.headers) and row > data.header_row
+                else column_letter(col)
+            )
+            out.append(
+                PersonCell(
+                    name, data.key if data else "", row, column_key, header, cell, text, "mention"
+                )
+            )
+    return out
+
+
+def gdpr_export(source: FileSource, query: str, today: dt.date) -> GdprExportResult:
+    """``rgpd export``: the people a query names (name, phone, e-mail) and all their cells.
+
+    Their own cells (names, roles, phones, e-mails, notes naming them) come first, in
+    sheet order; then every other cell of any sheet whose text holds one of their
+    names, numbers or addresses (a computed Prochaine action, the Suivi sheet...).
+    """
+    from cbpt_sheets.core.rgpd import find_people
+
+    found = _read_people(source, today)
+    targets = find_people(found.everyone, query)
+    own = _ordered([c for p in targets for c in p.cells], found.order)
+    known = {(c.sheet, c.cell) for c in own}
+    mentions = _mentions(source.path, found, targets, known) if targets else []
+    return GdprExportResult(query, targets, own + _ordered(mentions, found.order))
+
+
+def _ordered(cells: list[PersonCell], order: dict[str, int]) -> list[PersonCell]:
+    from cbpt_sheets.core.a1 import parse_ref
+
+    unique = {(c.sheet, c.cell): c for c in cells}
+    return sorted(
+        unique.values(), key=lambda c: (order.get(c.sheet, 99), c.row, parse_ref(c.cell) or (0, 0))
+    )
+
+
+@dataclass
+class ErasurePlan:
+    """What ``rgpd erase`` will change, shown before it asks; ``gdpr_erase`` applies it."""
+
+    source: FileSource
+    today: dt.date
+    reason: str
+    people: list[Person]
+    erased: list[PersonCell]  # the people's own cells, blanked
+    rewritten: list[tuple[PersonCell, Any]]  # other cells holding a trace, and their new value
+    kept: list[PersonCell]  # cells left as they are (a Nom, an Organisation): still a trace
+    markers: list[str]  # organisations whose Suivi is set to « Ne pas contacter »
+    register: str  # the register sheet's name
+    register_rows: list[list[Any]]
+    copies: list[Path]  # backups and versions that will be deleted
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sheets: list[SheetGrid] = field(default_factory=list)
+    pattern: Any = None  # re.Pattern of every trace
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    """What ``rgpd erase`` did: cells written, copies deleted, parts still holding a trace."""
+
+    plan: ErasurePlan
+    written: bool
+    copies_removed: list[Path]
+    traces: list[str]  # "file: part" still holding a trace (empty when none)
+
+
+REGISTER_HEADERS = {
+    "fr": ["Date", "Organisation", "Données effacées", "Motif", "Cellules"],
+    "en": ["Date", "Organisation", "Data erased", "Reason", "Cells"],
+}
+
+
+def plan_erasure(
+    source: FileSource,
+    today: dt.date,
+    query: str | None = None,
+    expired: bool = False,
+    reason: str | None = None,
+    force: bool = False,
+) -> ErasurePlan:
+    """``rgpd erase``: who and what will be erased, before asking (nothing written yet).
+
+    ``query`` names one person (name, phone, e-mail); ``expired``: everyone past
+    retention. Raises WorkbookLocked at once when the workbook is open elsewhere.
+    """
+    from cbpt_sheets.core.a1 import column_letter, parse_ref
+    from cbpt_sheets.core.french import format_date
+    from cbpt_sheets.core.rgpd import (
+        COMPUTED_KEYS,
+        KEPT_KEYS,
+        find_people,
+        held_people,
+        redact,
+        summary,
+        trace_regex,
+    )
+    from cbpt_sheets.core.schema import REGISTER_SHEET, TRACKING
+    from cbpt_sheets.ooxml.rgpd import kept_copies, sheet_texts
+    from cbpt_sheets.ooxml.writer import ensure_writable
+
+    ensure_writable(source.path, force)
+    found = _read_people(source, today)
+    raw = found.raw
+    if expired:
+        held = [
+            h for h in held_people(found.everyone, found.clocks, found.months, today) if h.expired
+        ]
+        targets = [h.person for h in held]
+        why = {
+            id(h.person): reason
+            or (
+                f"Durée de conservation dépassée ({found.months} mois sans échange depuis le "
+                f"{format_date(h.clock.start)})"
+            )
+            for h in held
+        }
+    else:
+        targets = find_people(found.everyone, query or "")
+        why = {
+            id(p): reason or "Demande de la personne concernée (droit à l'effacement)"
+            for p in targets
+        }
+    erased = _ordered([c for p in targets for c in p.cells], found.order)
+    cells: dict[str, dict[str, Any]] = {}
+    for c in erased:
+        cells.setdefault(c.sheet, {})[c.cell] = None
+    pattern = trace_regex(sorted({t for p in targets for t in p.terms()}, key=len, reverse=True))
+    erased_raw = _blanked(raw, erased)
+    actions: dict[int, NextAction] = {}
+    if erased:
+        from cbpt_sheets.core.plan import plan
+
+        actions = {a.row: a for a in plan(erased_raw, today).actions}
+    rewritten: list[tuple[PersonCell, Any]] = []
+    kept: list[PersonCell] = []
+    known = {(c.sheet, c.cell) for c in erased}
+    if targets:
+        from cbpt_sheets.render import computed_values
+
+        for m in _mentions(source.path, found, targets, known):
+            new: Any
+            if m.sheet_key and m.column_key in KEPT_KEYS.get(m.sheet_key, frozenset()):
+                kept.append(m)
+                continue
+            if (
+                m.sheet_key == "organisations"
+                and m.column_key in COMPUTED_KEYS
+                and m.row in actions
+            ):
+                new = computed_values(actions[m.row])[m.column_key]
+                if isinstance(new, str) and pattern is not None and pattern.search(new):
+                    new = redact(new, pattern, raw.lang)
+            else:
+                assert pattern is not None
+                new = redact(str(m.value), pattern, raw.lang)
+            rewritten.append((m, new))
+            cells.setdefault(m.sheet, {})[m.cell] = new
+    # the refusal stays in force: Suivi « Ne pas contacter » on the organisation's row
+    markers: list[str] = []
+    orgs = raw.sheets["organisations"]
+    if "tracking" in orgs.columns:
+        label = TRACKING.by_code("opposition").label(raw.lang)
+        for org in dict.fromkeys(p.organisation for p in targets):
+            row = found.org_rows.get(org)
+            if row is None or not found.opt_outs.get(org):
+                continue
+            position = orgs.numbers.index(row)
+            current = (orgs.data.get("tracking") or [None] * len(orgs.numbers))[position]
+            if str(current or "").strip() != label:
+                cells.setdefault(orgs.name, {})[orgs.cell("tracking", row)] = label
+                markers.append(org)
+    # one register line per person: the date, the organisation, what, why; no personal data
+    lines: list[list[Any]] = []
+    for person in targets:
+        lines.append(
+            [today, person.organisation, summary(person.cells), why[id(person)], len(person.cells)]
+        )
+    register = sheet_name(REGISTER_SHEET.key, raw)
+    sheets: list[SheetGrid] = []
+    if lines:
+        if register in raw.sheet_names:
+            rows = sheet_texts(source.path).get(register, [])
+            last = max(
+                (i + 1 for i, r in enumerate(rows) if any(x not in ("", None) for x in r)),
+                default=0,
+            )
+            target = cells.setdefault(register, {})
+            for offset, line in enumerate(lines, start=last + 1):
+                for col, value in enumerate(line):
+                    target[f"{column_letter(col)}{offset}"] = value
+        else:
+            from cbpt_sheets.core.models import SheetGrid
+
+            lang = "en" if register == REGISTER_SHEET.en else "fr"
+            sheets.append(
+                SheetGrid(
+                    name=register,
+                    rows=[REGISTER_HEADERS[lang], *lines],
+                    widths=[12.0, 30.0, 60.0, 60.0, 10.0],
+                    header_rows=[0],
+                    wrap_columns=[2, 3],
+                )
+            )
+    assert all(parse_ref(ref) for sheet in cells.values() for ref in sheet)
+    return ErasurePlan(
+        source,
+        today,
+        reason or "",
+        targets,
+        erased,
+        rewritten,
+        kept,
+        markers,
+        register,
+        lines,
+        kept_copies(source.path) if targets else _copies_holding(source.path, query, today),
+        cells,
+        sheets,
+        pattern,
+    )
+
+
+def _copies_holding(path: Path, query: str | None, today: dt.date) -> list[Path]:
+    """The kept copies that still hold the person a query names (an erasure interrupted
+    between its write and the deletion of the copies); an interrupted temporary copy always."""
+    from cbpt_sheets.core.rgpd import find_people
+    from cbpt_sheets.ooxml.rgpd import kept_copies
+
+    if not query:
+        return []
+    out: list[Path] = []
+    for copy in kept_copies(path):
+        if copy.suffix == ".tmp":
+            out.append(copy)
+            continue
+        try:
+            found = _read_people(open_file(copy), today)
+        except CbptError:
+            continue
+        if find_people(found.everyone, query):
+            out.append(copy)
+    return out
+
+
+def _purge(path: Path, copies: list[Path] | None) -> list[Path]:
+    """Delete the kept copies (all of them when ``copies`` is None); a French error if one stays."""
+    from cbpt_sheets.ooxml.rgpd import purge_copies
+
+    try:
+        return purge_copies(path, copies)
+    except OSError as exc:
+        raise CbptError(
+            f"Une copie de sauvegarde de « {path.name} » qui contient ces données n'a pas pu "
+            f"être supprimée : {os_error_fr(exc)}. Supprimez à la main les fichiers "
+            f"« {path.stem}.bak… » du dossier, puis relancez la commande."
+        ) from exc
+
+
+def _blanked(raw: RawWorkbook, erased: list[PersonCell]) -> RawWorkbook:
+    """A copy of the raw workbook with the erased cells blank (the original is untouched)."""
+    import dataclasses
+
+    by_sheet: dict[str, list[PersonCell]] = {}
+    for c in erased:
+        by_sheet.setdefault(c.sheet_key, []).append(c)
+    sheets = dict(raw.sheets)
+    for key, cells in by_sheet.items():
+        sheet = sheets[key]
+        data = dict(sheet.data)
+        index = {row: i for i, row in enumerate(sheet.numbers)}
+        for c in cells:
+            column = data[c.column_key] = list(data[c.column_key])
+            column[index[c.row]] = None
+        sheets[key] = dataclasses.replace(sheet, data=data)
+    return dataclasses.replace(raw, sheets=sheets)
+
+
+def gdpr_erase(plan: ErasurePlan, force: bool = False) -> ErasureResult:
+    """Apply an erasure plan through the safe writer, then delete every kept copy.
+
+    The shared strings that held the people are emptied in the same write; the
+    backup the write keeps, and every other backup or version of the workbook, are
+    deleted (they hold the people). Raises WorkbookLocked or WorkbookChanged as any write.
+    """
+    from cbpt_sheets.ooxml.rgpd import package_traces, shared_strings_scrubber
+    from cbpt_sheets.ooxml.writer import write_changes
+
+    if not plan.people:  # only copies left holding the person: delete them
+        return ErasureResult(plan, False, _purge(plan.source.path, plan.copies), [])
+    source = plan.source
+    result = write_changes(
+        source.path,
+        cells=plan.cells,
+        sheets=plan.sheets,
+        expected=source.fingerprint,
+        force=force,
+        scrub=shared_strings_scrubber(plan.pattern),
+    )
+    removed = _purge(source.path, None)
+    traces = [f"{source.path.name} : {part}" for part in package_traces(source.path, plan.pattern)]
+    return ErasureResult(plan, result.written, removed, traces)
+
+
 __all__ = [
     "BriefResult",
     "Changes",
     "CheckResult",
+    "ErasurePlan",
+    "ErasureResult",
     "FileSink",
     "FileSource",
     "FixResult",
     "FollowUpFilters",
     "FollowUpResult",
+    "GdprExportResult",
+    "GdprListResult",
     "NextResult",
     "Sink",
     "Source",
@@ -627,9 +1059,13 @@ __all__ = [
     "check_workbook",
     "fix_workbook",
     "followup_list",
+    "gdpr_erase",
+    "gdpr_export",
+    "gdpr_list",
     "load_and_check",
     "next_actions",
     "open_file",
+    "plan_erasure",
     "save_followup",
     "verify",
 ]

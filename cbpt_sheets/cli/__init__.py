@@ -8,11 +8,12 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
     followup.py  followup [--write] [--output]
     brief.py     brief [--write]
     addin.py     addin build, addin install
+    rgpd.py      rgpd list, rgpd export, rgpd erase
 """
 
 from __future__ import annotations
 
-from cbpt_sheets.cli import actions, addin, brief, check, drafts, followup, network, workbook
+from cbpt_sheets.cli import actions, addin, brief, check, drafts, followup, network, rgpd, workbook
 from cbpt_sheets.cli.app import BIG_FILE_BYTES, cli, main, progress
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "main",
     "network",
     "progress",
+    "rgpd",
     "workbook",
 ]

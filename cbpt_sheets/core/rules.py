@@ -23,6 +23,7 @@ from cbpt_sheets.core.models import (
     Workbook,
 )
 from cbpt_sheets.core.names import name_key
+from cbpt_sheets.core.rgpd import retention_clock
 from cbpt_sheets.core.schema import (
     APPOINTMENT_RESULT,
     APPOINTMENT_STATUS,
@@ -897,8 +898,8 @@ def next_action(history: History, settings: Settings, today: dt.date) -> NextAct
     latest = timeline[-1] if timeline else None
     outcome = _decide(history, settings, today)
     dated = history.dated
-    last_date = dated[-1].date if dated else None
-    gdpr = last_date is not None and last_date < add_months(today, -settings.retention_months)
+    clock = retention_clock((c.date, c.outcome) for c in dated)
+    gdpr = clock.expired(settings.retention_months, today)
     return NextAction(
         organisation=org.name,
         id=org.id,

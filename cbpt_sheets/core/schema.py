@@ -202,6 +202,23 @@ OUTCOME = ListSpec(
         ListEntry("letter-sent", "Courrier envoyé", "Letter sent"),
     ),
 )
+ANSWERED_OUTCOMES: frozenset[str] = frozenset(
+    {
+        "head-absent-callback",
+        "redirected",
+        "no-redirection",
+        "meeting-set",
+        "call-back",
+        "send-info",
+        "not-interested",
+        "opt-out",
+    }
+)
+"""The outcomes (codes of OUTCOME) where someone at the organisation answered: the contacts
+that restart the retention clock of personal data (RGPD). Not: no-answer, wrong-number,
+mail-sent, letter-sent (nobody on their side answered)."""
+assert {e.code for e in OUTCOME.entries} >= ANSWERED_OUTCOMES
+
 PLACE = ListSpec(
     "Lieu",
     (
@@ -349,6 +366,8 @@ BRIEF_SHEET = Sheet("brief", "Fiche", "Brief", generated=True)
 NETWORK_DUPLICATES_SHEET = Sheet(
     "network_duplicates", "Doublons réseau", "Network duplicates", generated=True
 )
+REGISTER_SHEET = Sheet("gdpr_register", "Registre RGPD", "GDPR register", generated=True)
+"""The record of erasures (RGPD): appended to, never rewritten."""
 
 DATA_SHEETS: tuple[Sheet, ...] = (ORGANISATIONS, CALLS, APPOINTMENTS)
 SHEETS: tuple[Sheet, ...] = (
@@ -359,8 +378,10 @@ SHEETS: tuple[Sheet, ...] = (
     SETTINGS_SHEET,
     LISTS_SHEET,
 )
-GENERATED_SHEETS: tuple[Sheet, ...] = (FOLLOWUP_SHEET, CHECKS_SHEET, BRIEF_SHEET)
-SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in (*SHEETS, CHECKS_SHEET, BRIEF_SHEET)}
+GENERATED_SHEETS: tuple[Sheet, ...] = (FOLLOWUP_SHEET, CHECKS_SHEET, BRIEF_SHEET, REGISTER_SHEET)
+SHEETS_BY_KEY: dict[str, Sheet] = {
+    s.key: s for s in (*SHEETS, CHECKS_SHEET, BRIEF_SHEET, REGISTER_SHEET)
+}
 
 # Columns whose absence is a `missing-column` error (checks.md).
 REQUIRED_COLUMN_KEYS: dict[str, tuple[str, ...]] = {

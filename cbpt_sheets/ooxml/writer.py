@@ -35,7 +35,7 @@ import tempfile
 import time
 import uuid
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -532,6 +532,7 @@ def write_changes(
     sheets: Sequence[SheetGrid] | None = None,
     expected: Fingerprint | None = None,
     force: bool = False,
+    scrub: Callable[[_Package], None] | None = None,
 ) -> WriteResult:
     """Write cell values and generated sheets into the workbook, keeping everything else.
 
@@ -539,7 +540,9 @@ def write_changes(
     time, or None to clear). ``sheets``: generated sheets (Suivi, Contrôles, Fiche)
     replacing the sheet of that name or added at the end. ``expected``: the
     fingerprint taken when the workbook was read (WorkbookChanged if it differs).
-    When nothing changes, the file is left alone (``written`` is False).
+    When nothing changes, the file is left alone (``written`` is False). ``scrub``:
+    called with the patched package before it is written (the RGPD erasure empties
+    the shared strings no cell uses any more, ``ooxml.rgpd``).
     """
     p = Path(path)
     ensure_writable(p, force)
@@ -555,6 +558,8 @@ def write_changes(
     pkg = _Package.open(data, p.name)
     try:
         count, written = _patch(pkg, cells or {}, sheets or [])
+        if scrub is not None:
+            scrub(pkg)
         if not pkg.changed and not pkg.added and not pkg.removed:
             return WriteResult(p, False, count, tuple(written))
         _clean_stale_temps(p)

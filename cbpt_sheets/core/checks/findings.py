@@ -271,9 +271,10 @@ _DECLARED: tuple[FindingType, ...] = (
     FindingType(
         "retention-expired",
         "warning",
-        "Aucun contact avec « {name} » depuis le {date}, soit plus de {months} mois : les "
-        "données personnelles (interlocuteur, téléphones, e-mails) doivent être revues ou "
-        "effacées (RGPD).",
+        "Personne n'a répondu chez « {name} » depuis le {date} (dernier échange, ou premier "
+        "contact si personne n'a jamais répondu), soit plus de {months} mois : les données "
+        "personnelles (interlocuteur, téléphones, e-mails) doivent être revues ou effacées "
+        "(RGPD : cbpt-sheets rgpd list).",
     ),
     # ------------------------------------------------------------ second generation
     FindingType(

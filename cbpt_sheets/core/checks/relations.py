@@ -15,6 +15,7 @@ from cbpt_sheets.core.dataset import settings as read_settings
 from cbpt_sheets.core.french import format_date
 from cbpt_sheets.core.models import RawRow, SheetData
 from cbpt_sheets.core.names import NameMatcher, name_key
+from cbpt_sheets.core.rgpd import retention_clock
 from cbpt_sheets.core.schema import OUTCOME, PREPARATION_FIELDS, fold
 
 PERSONAL_ORG_KEYS = ("contact", "contact_phone", "contact_email")
@@ -305,9 +306,8 @@ def check_per_organisation(run: Run, orgs: list[Org]) -> None:
     cutoff = add_months(run.today, -settings.retention_months)
     dates: list[dt.date | None] = cols.dates("date") if cols is not None else []
     numbers = cols.numbers if cols is not None else []
-    opted_out = (
-        [c == "opt-out" for c in cols.codes("outcome", "Resultat")] if cols is not None else []
-    )
+    outcomes: list[str | None] = cols.codes("outcome", "Resultat") if cols is not None else []
+    opted_out = [c == "opt-out" for c in outcomes]
     # contacts in date order (undated first), then row order: positions follow the rows
     order = [d or dt.date.min for d in dates]
     with_opt_out: set[int] = set()  # the organisations with a refusal noted
@@ -335,8 +335,9 @@ def check_per_organisation(run: Run, orgs: list[Org]) -> None:
                     key=min(present, key=lambda f: org_sheet.columns[f.key]).key,
                     row=org.row.row,
                 )
-        # retention-expired
-        last = max(filter(None, map(dates.__getitem__, contacts)), default=None)
+        # retention-expired: the clock restarts only on a contact someone answered (RGPD)
+        clock = retention_clock((dates[p], outcomes[p]) for p in contacts)
+        last = clock.start
         if last is not None and last < cutoff:
             assert cols is not None
             personal_org = [k for k in PERSONAL_ORG_KEYS if filled(org.row, k)]
