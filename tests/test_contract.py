@@ -52,7 +52,6 @@ PENDING: dict[str, int] = {
     "network": 21,
     "check --network": 21,
     "rgpd": 17,
-    "lite": 18,
     "--format pdf": 16,
     # finding codes of checks.md, second generation (declared in findings.py, not emitted)
     "merged-cell": 13,

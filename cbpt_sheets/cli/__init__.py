@@ -8,11 +8,12 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
     followup.py  followup [--write] [--output]
     brief.py     brief [--write]
     addin.py     addin build, addin install
+    lite.py      lite (main.py and requirements.txt for xlwings Lite)
 """
 
 from __future__ import annotations
 
-from cbpt_sheets.cli import actions, addin, brief, check, followup, workbook
+from cbpt_sheets.cli import actions, addin, brief, check, followup, lite, workbook
 from cbpt_sheets.cli.app import BIG_FILE_BYTES, cli, main, progress
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "check",
     "cli",
     "followup",
+    "lite",
     "main",
     "progress",
     "workbook",
