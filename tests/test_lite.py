@@ -12,6 +12,7 @@ and ``brief --write`` do to a copy of the same workbook.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import re
@@ -87,6 +88,7 @@ else:
     import xlwings as xw
     from xlwings.pro.udfs_officejs import custom_scripts_call, custom_scripts_meta
 
+    xlwings_own = set(sys.modules)  # what xlwings Lite itself brings
     import main
 
     out["scripts"] = {
@@ -109,6 +111,10 @@ else:
             }
         )
 out["loaded"] = sorted(m for m in sys.modules if m.partition(".")[0] in BLOCKED)
+out["modules"] = sorted(
+    {m.partition(".")[0] for m in set(sys.modules) - xlwings_own if not m.startswith("_")}
+    - set(sys.stdlib_module_names) - {"main"}
+) if not job.get("file") else []
 out["threads"] = threading.active_count()
 json.dump(out, open(sys.argv[2], "w", encoding="utf-8"), default=str)
 '''
@@ -162,6 +168,61 @@ def _subprocess(
     assert out["loaded"] == [], out["loaded"]  # neither rapidfuzz nor calamine got in
     assert out["threads"] == 1
     return out
+
+
+PYODIDE = {"platform_system": "Emscripten", "sys_platform": "emscripten", "extra": ""}
+
+
+def pyodide_closure() -> set[str]:
+    """The distributions installing cbpt-sheets under Pyodide pulls (markers evaluated there)."""
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and later
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    todo = [Requirement(r) for r in project["dependencies"]]
+    seen: set[str] = set()
+    while todo:
+        req = todo.pop()
+        if req.marker is not None and not req.marker.evaluate(PYODIDE):
+            continue
+        name = canonicalize_name(req.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        with contextlib.suppress(PackageNotFoundError):
+            todo.extend(Requirement(r) for r in requires(req.name) or [])
+    return seen
+
+
+def test_pyodide_pulls_what_the_scripts_import_and_nothing_compiled_it_lacks(
+    tmp_path: Path, lite_dir: Path, example_path: Path
+) -> None:
+    from importlib.metadata import packages_distributions
+
+    from packaging.utils import canonicalize_name
+
+    closure = pyodide_closure()
+    assert not {"rapidfuzz", "python-calamine", "pyopenvba"} & closure
+    assert {"pydantic", "xlwings", "holidays", "phonenumbers", "email-validator"} <= closure
+    out = _subprocess(
+        tmp_path,
+        {
+            "lite_dir": str(lite_dir),
+            "runs": [{"script": "verify", "payload": payload(example_path), "args": [DAY]}],
+        },
+    )
+    owners = packages_distributions()
+    used = {
+        canonicalize_name(d)
+        for m in out["modules"]
+        if m != "cbpt_sheets"
+        for d in owners.get(m, [m])
+    }
+    assert {"pydantic", "holidays", "phonenumbers"} <= used <= closure, used - closure
 
 
 def run_scripts(tmp: Path, lite_dir: Path, runs: list[dict[str, Any]]) -> list[Run]:
@@ -289,9 +350,7 @@ def test_the_four_scripts_set_the_cells_of_their_commands(
             _command(example_path, "brief", wanted, "--today", DAY, "--write"), "Fiche"
         )
         assert {c: v for c, v in _set(run, "Fiche").items() if v != ""} == expected_fiche
-    assert all(
-        a["func"] != "alert" for run in runs for a in run.actions
-    )  # no message box in Lite
+    assert all(a["func"] != "alert" for run in runs for a in run.actions)  # no message box in Lite
 
 
 def test_a_refusal_is_printed_and_writes_nothing(

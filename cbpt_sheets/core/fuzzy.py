@@ -128,7 +128,7 @@ def partial_token_ratio(a: str, b: str) -> float:
     split_a, split_b = a.split(), b.split()
     tokens_a, tokens_b = set(split_a), set(split_b)
     if not tokens_a or not tokens_b:
-        return 0.0
+        return 0.0 if tokens_a or tokens_b else 100.0
     if tokens_a & tokens_b:
         return 100.0
     diff_ab, diff_ba = tokens_a - tokens_b, tokens_b - tokens_a

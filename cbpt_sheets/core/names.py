@@ -144,7 +144,7 @@ class NameMatcher:
             keys = [self.folded[i] for i in candidates]
             hit = process.extractOne(wanted, keys, scorer=wratio, score_cutoff=85)
             if hit is not None:
-                return self.names[candidates[hit[2]]]
+                return self.names[candidates[int(hit[2])]]
         hit = process.extractOne(wanted, self.folded, scorer=wratio, score_cutoff=60)
         return self.names[hit[2]] if hit is not None else None
 

@@ -196,7 +196,9 @@ def _call_brief(book: xw.Book, today: dt.date, organisation: str | None) -> Brie
     source = ExcelSource(book)
     name = organisation or _selected_organisation(book, source)
     result = operations.call_brief(source, name, today, ExcelSink(book, source))
-    say(f"Fiche d'appel de « {result.brief.organisation} » écrite dans la feuille « {result.sheet} ».")
+    say(
+        f"Fiche d'appel de « {result.brief.organisation} » écrite dans la feuille « {result.sheet} »."
+    )
     return result.brief
 
 
@@ -263,6 +265,7 @@ def call_brief(book: xw.Book, organisation: str = "", date: dt.date | None = Non
     les points du guide d'entretien."""
     lite.call_brief(book, organisation, date)
 '''
+
 
 class BadWheel(CbptError):
     """``--wheel-url`` names no pure-Python wheel of this version of cbpt-sheets."""

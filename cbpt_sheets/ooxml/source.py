@@ -19,8 +19,8 @@ import sys
 import threading
 import zipfile
 import zlib
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from cbpt_sheets.core.a1 import column_number
