@@ -32,7 +32,8 @@ from cbpt_sheets.cli import cli
 from cbpt_sheets.excel import lite
 
 from .conftest import TODAY
-from .test_excel import colours, payload, written
+from .test_excel import _remote_engine as _remote_engine  # autouse: the remote engine here too
+from .test_excel import book_of, colours, payload, written
 from .test_ribbon_parity import _cells, _command, _norm
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -473,3 +474,20 @@ def test_lite_into_a_file_is_refused(tmp_path: Path) -> None:
     target.write_text("x", encoding="utf-8")
     result = CliRunner().invoke(cli, ["lite", str(target / "sous-dossier")])
     assert result.exit_code == 3 and "Impossible d'écrire" in result.stderr
+
+
+def test_an_unexpected_failure_is_printed_in_french_then_raised(
+    example_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Raised, so that xlwings Lite applies none of the changes queued before the failure."""
+    book = book_of(payload(example_path))
+
+    def broken(*_args: Any) -> Any:
+        raise KeyError("colonne")
+
+    monkeypatch.setattr(operations, "next_actions", broken)
+    with pytest.raises(KeyError):
+        lite.next_actions(book, TODAY)
+    printed = capsys.readouterr().out
+    assert printed.startswith(lite.PREFIX) and "erreur inattendue (KeyError" in printed
+    assert "Rien n'a été modifié" in printed
