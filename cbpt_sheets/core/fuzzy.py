@@ -21,21 +21,31 @@ from collections.abc import Sequence
 _UNBASE_SCALE = 0.95
 
 
+def _masks(pattern: str) -> dict[str, int]:
+    """Each character of ``pattern`` -> the bits of its positions."""
+    masks: dict[str, int] = {}
+    for i, ch in enumerate(pattern):
+        masks[ch] = masks.get(ch, 0) | (1 << i)
+    return masks
+
+
+def _lcs(masks: dict[str, int], width: int, text: str) -> int:
+    """LCS length of a pattern (its ``_masks``, ``width`` characters) and ``text`` (Hyyrö)."""
+    full = (1 << width) - 1
+    v = full
+    for ch in text:
+        u = v & masks.get(ch, 0)
+        v = ((v + u) | (v - u)) & full
+    return width - bin(v).count("1")
+
+
 def lcs_length(a: str, b: str) -> int:
     """The length of the longest common subsequence of ``a`` and ``b`` (bit-parallel)."""
     if not a or not b:
         return 0
     if len(a) < len(b):
         a, b = b, a
-    masks: dict[str, int] = {}
-    for i, ch in enumerate(a):
-        masks[ch] = masks.get(ch, 0) | (1 << i)
-    full = (1 << len(a)) - 1
-    v = full
-    for ch in b:
-        u = v & masks.get(ch, 0)
-        v = ((v + u) | (v - u)) & full
-    return len(a) - bin(v).count("1")
+    return _lcs(_masks(a), len(a), b)
 
 
 def ratio(a: str, b: str) -> float:
@@ -51,29 +61,24 @@ def _partial_short(needle: str, text: str) -> float:
     """rapidfuzz's ``_partial_ratio_short_needle``: the best window of ``text`` (len(needle) <= len(text))."""
     chars = set(needle)
     n, m = len(needle), len(text)
+    masks = _masks(needle)  # built once for every window
+
+    def score(window: str) -> float:
+        total = n + len(window)
+        return (1.0 - (total - 2 * _lcs(masks, n, window)) / total) * 100
+
     best = 0.0
-    for i in range(1, n):
-        if text[i - 1] not in chars:
+    windows = (
+        *((text[:i], text[i - 1]) for i in range(1, n)),
+        *((text[i : i + n], text[i + n - 1]) for i in range(m - n)),
+        *((text[i:], text[i]) for i in range(m - n, m)),
+    )
+    for window, key in windows:
+        if key not in chars:
             continue
-        score = ratio(needle, text[:i])
-        if score > best:
-            best = score
-            if best == 100:
-                return best
-    for i in range(m - n):
-        if text[i + n - 1] not in chars:
-            continue
-        score = ratio(needle, text[i : i + n])
-        if score > best:
-            best = score
-            if best == 100:
-                return best
-    for i in range(m - n, m):
-        if text[i] not in chars:
-            continue
-        score = ratio(needle, text[i:])
-        if score > best:
-            best = score
+        found = score(window)
+        if found > best:
+            best = found
             if best == 100:
                 return best
     return best
