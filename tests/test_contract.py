@@ -48,7 +48,6 @@ PENDING: dict[str, int] = {
     # commands and options of interfaces.md, second generation
     "report": 19,
     "agenda": 19,
-    "lite": 18,
     "--format pdf": 16,
     # finding codes of checks.md, second generation (declared in findings.py, not emitted)
     "merged-cell": 13,

@@ -9,11 +9,25 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
     brief.py     brief [--write]
     addin.py     addin build, addin install
     rgpd.py      rgpd list, rgpd export, rgpd erase
+    lite.py      lite (main.py and requirements.txt for xlwings Lite)
+    drafts.py    drafts, templates (letters and e-mails)
+    network.py   network (several libraries)
 """
 
 from __future__ import annotations
 
-from cbpt_sheets.cli import actions, addin, brief, check, drafts, followup, network, rgpd, workbook
+from cbpt_sheets.cli import (
+    actions,
+    addin,
+    brief,
+    check,
+    drafts,
+    followup,
+    lite,
+    network,
+    rgpd,
+    workbook,
+)
 from cbpt_sheets.cli.app import BIG_FILE_BYTES, cli, main, progress
 
 __all__ = [
@@ -25,6 +39,7 @@ __all__ = [
     "cli",
     "drafts",
     "followup",
+    "lite",
     "main",
     "network",
     "progress",

@@ -2,16 +2,19 @@
 
 One way to compare names everywhere: ``name_key`` (no case, accents, spaces or
 punctuation) links contacts to organisations in the checks and in the rules;
-``closest``, ``NameMatcher`` and ``closest_names`` (rapidfuzz, imported on first
-need) suggest what a volunteer meant.
+``closest``, ``NameMatcher`` and ``closest_names`` (rapidfuzz's ``WRatio``, imported
+on first need) suggest what a volunteer meant. Where rapidfuzz cannot be installed
+(xlwings Lite: Pyodide has no wheel of it), ``core.fuzzy`` gives the same scores in
+pure Python.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from cbpt_sheets.core.schema import fold
 
@@ -29,6 +32,38 @@ def folded(text: str) -> str:
 def name_key(name: str) -> str:
     """An organisation name folded for comparison: no case, accents, spaces, punctuation."""
     return _PUNCT.sub("", folded(name))
+
+
+class _PurePython:
+    """rapidfuzz's ``process`` API, as these functions call it, over ``core.fuzzy``."""
+
+    @staticmethod
+    def extractOne(
+        query: str, choices: Sequence[str], *, score_cutoff: float = 0, **_: Any
+    ) -> tuple[str, float, int] | None:
+        from cbpt_sheets.core import fuzzy
+
+        return fuzzy.extract_one(query, choices, score_cutoff)
+
+    @staticmethod
+    def extract(
+        query: str, choices: Sequence[str], *, limit: int = 5, score_cutoff: float = 0, **_: Any
+    ) -> list[tuple[str, float, int]]:
+        from cbpt_sheets.core import fuzzy
+
+        return fuzzy.extract(query, choices, limit, score_cutoff)
+
+
+@lru_cache(maxsize=1)
+def _scoring() -> tuple[Any, Any]:
+    """(process, WRatio): rapidfuzz's when it is installed, else the pure-Python ones."""
+    try:
+        from rapidfuzz import fuzz, process
+    except ImportError:
+        from cbpt_sheets.core import fuzzy
+
+        return _PurePython, fuzzy.wratio
+    return process, fuzz.WRatio
 
 
 def closest(
@@ -52,18 +87,16 @@ def closest(
         starts = [i for i, key in enumerate(keys) if key.startswith(wanted)]
         if starts:
             return options[min(starts, key=lambda i: len(keys[i]))]
-    from rapidfuzz import fuzz, process
-
-    hit = process.extractOne(wanted, keys, scorer=fuzz.WRatio, score_cutoff=cutoff)
+    process, wratio = _scoring()
+    hit = process.extractOne(wanted, keys, scorer=wratio, score_cutoff=cutoff)
     return options[hit[2]] if hit is not None else None
 
 
 def closest_names(value: str, names: list[str], limit: int = 3, cutoff: float = 60) -> list[str]:
     """Up to ``limit`` names close to ``value`` (case and accents ignored), closest first."""
-    from rapidfuzz import fuzz, process
-
+    process, wratio = _scoring()
     keys = [fold(n) for n in names]
-    hits = process.extract(fold(value), keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
+    hits = process.extract(fold(value), keys, scorer=wratio, limit=limit, score_cutoff=cutoff)
     return [names[i] for _, _, i in hits]
 
 
@@ -103,17 +136,16 @@ class NameMatcher:
                 at += 1
             if best is not None:
                 return self.names[best[1]]
-        from rapidfuzz import fuzz, process
-
+        process, wratio = _scoring()
         # Names sharing a word with the value first: a sure match there (score >= 85)
         # spares scoring every Nom; otherwise every Nom is scored.
         candidates = self._sharing_a_word(wanted)
         if candidates:
             keys = [self.folded[i] for i in candidates]
-            hit = process.extractOne(wanted, keys, scorer=fuzz.WRatio, score_cutoff=85)
+            hit = process.extractOne(wanted, keys, scorer=wratio, score_cutoff=85)
             if hit is not None:
-                return self.names[candidates[hit[2]]]
-        hit = process.extractOne(wanted, self.folded, scorer=fuzz.WRatio, score_cutoff=60)
+                return self.names[candidates[int(hit[2])]]
+        hit = process.extractOne(wanted, self.folded, scorer=wratio, score_cutoff=60)
         return self.names[hit[2]] if hit is not None else None
 
     def _sharing_a_word(self, wanted: str) -> list[int]:

@@ -5,26 +5,44 @@ a huge size) and starts the reading in threads: the inspection of every part
 (XML bombs, damage, Excel error cells) and calamine's parsing of the sheets. Both
 run mostly outside the GIL, so the caller can meanwhile import the rest of the
 package, and the Python work on one sheet overlaps the parsing of the next.
-This module imports only the standard library, calamine and defusedxml, so that
-the command line can start the reading before importing pydantic and the rules.
+This module imports only the standard library and defusedxml (calamine on first
+reading), so that the command line can start the reading before importing pydantic
+and the rules. Where threads cannot start (Pyodide, under xlwings Lite), the same
+steps run one after the other in the caller's thread (``start``).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import python_calamine
 
 from cbpt_sheets.core.a1 import column_number
 from cbpt_sheets.core.schema import DATA_SHEETS, match_sheet
 from cbpt_sheets.errors import UnreadableWorkbook, os_error_fr
 from cbpt_sheets.ooxml.package import MAX_UNPACKED_BYTES, declared_too_big, sheet_parts
+
+# Pyodide (xlwings Lite, Excel for the web) cannot start threads.
+THREADS = sys.platform != "emscripten"
+
+
+def start(thread: threading.Thread, run: Callable[[], None]) -> bool:
+    """Start ``thread``; where threads cannot start, call ``run`` here instead. True if started."""
+    if THREADS:
+        try:
+            thread.start()
+            return True
+        except RuntimeError:  # "can't start new thread"
+            pass
+    run()
+    return False
+
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ERROR_CELL_ANY = re.compile(
@@ -149,7 +167,7 @@ class Inspection:
         self._error: BaseException | None = None
         self.failed = threading.Event()
         self._thread = threading.Thread(target=self._run, name="cbpt-inspection", daemon=True)
-        self._thread.start()
+        self._started = start(self._thread, self._run)
 
     def _run(self) -> None:
         try:
@@ -166,7 +184,8 @@ class Inspection:
 
     def settle(self) -> None:
         """Wait for the inspection; raise its error if it found the file unsafe or damaged."""
-        self._thread.join()
+        if self._started:
+            self._thread.join()
         error = self._error
         if error is None:
             return
@@ -292,6 +311,14 @@ class PendingBook:
 
     def _open_calamine(self) -> Any:
         try:
+            import python_calamine
+        except ImportError as exc:
+            raise UnreadableWorkbook(
+                f"« {self.path.name} » ne peut pas être lu ici : la lecture des fichiers "
+                "demande le module python-calamine, absent de cette installation (xlwings "
+                "Lite lit le classeur ouvert dans Excel, sans lui)."
+            ) from exc
+        try:
             return python_calamine.CalamineWorkbook.from_path(str(self.path))
         except python_calamine.PasswordError as exc:
             raise UnreadableWorkbook(
@@ -340,8 +367,8 @@ class PendingBook:
                     source.close()
 
         thread = threading.Thread(target=run, name="cbpt-read", daemon=True)
-        thread.start()
-        self._threads.append(thread)
+        if start(thread, run):
+            self._threads.append(thread)
 
     def _read(self, book: Any, name: str) -> list[list[Any]] | BaseException:
         try:
