@@ -383,22 +383,48 @@ def test_label_names_the_freshest_contact_and_number() -> None:
             c.model_copy(update={"row": 3}),
         ],
     )
-    assert (
-        a.label
-        == "Rappeler Mme Durand (cadre de santé) le 03/12/2026, mardi matin, au 01 44 49 40 00"
+    # Rule 20: ask for the head, and say who agreed the call-back (issue 15).
+    assert a.label == (
+        "Rappeler le 03/12/2026, mardi matin, au 01 44 49 40 00 et demander à parler à "
+        "M. Martin (directeur), rappel convenu avec Mme Durand (cadre de santé)"
     )
-    assert a.reason == "Appel du 28/11/2026 : Responsable absent – rappel convenu"
+    assert a.reason == "Appel du 28/11/2026\u00a0: Responsable absent – rappel convenu"
     assert (a.contact, a.phone) == ("Mme Durand", "01 44 49 40 00")  # name alone, as interfaces.md
     # Without a number obtained, the sheet's contact phone beats the switchboard.
     bare = c.model_copy(update={"phone": None, "contact": None, "role": None})
     a = one(o, [bare])
-    assert a.label == "Rappeler M. Leroy (DRH) le 03/12/2026, mardi matin, au 01 44 49 40 01"
-    # Without any name, nothing dangles.
+    assert a.label == (
+        "Rappeler le 03/12/2026, mardi matin, au 01 44 49 40 01 et demander à parler à "
+        "M. Martin (directeur), comme convenu lors du dernier appel"
+    )
+    # Without any name, the head of the establishment is asked for; nothing dangles.
     a = one(
         org(head=None, head_role=None, switchboard=None),
         [bare.model_copy(update={"callback_slot": None})],
     )
-    assert a.label == "Rappeler votre interlocuteur le 03/12/2026"
+    assert a.label == (
+        "Rappeler le 03/12/2026 et demander à parler au responsable de l'établissement "
+        "(ou au bon interlocuteur), comme convenu lors du dernier appel"
+    )
+
+
+def test_rule_20_asks_for_the_right_contact_and_names_who_agreed() -> None:
+    """The secretary who answered agreed the call-back; the label asks for the head or contact."""
+    secretary = call(
+        D(2026, 11, 28), "head-absent-callback", contact="Mme Roux", role="secrétariat",
+        callback_date=D(2026, 12, 3), callback_slot="après 14h",
+    )  # fmt: skip
+    no_head = org(head=None, head_role=None, contact="M. Leroy", contact_role="DRH")
+    a = one(no_head, [secretary])
+    assert "demander à parler à M. Leroy (DRH)" in a.label
+    assert a.label.endswith("rappel convenu avec Mme Roux (secrétariat)")
+    assert a.label.startswith("Rappeler le 03/12/2026, après 14h, au ")
+    # The person who agreed is the one named to reach: not asked for twice.
+    same = one(no_head, [secretary.model_copy(update={"contact": "M. Leroy", "role": "DRH"})])
+    assert same.label.endswith("et demander à parler à M. Leroy (DRH), qui a convenu de ce rappel")
+    # Step 3 talking points while finding the right person.
+    assert a.stage == "finding-contact"
+    assert a.talking_points[0].startswith("Étape 3\u00a0: demandez à parler à M. Leroy (DRH)")
 
 
 def test_linked_by_id_and_folded_name() -> None:

@@ -13,6 +13,7 @@ from cbpt_sheets.core.codes import STAGES as STAGES  # re-exported: the Étape l
 from cbpt_sheets.core.codes import Action, Stage
 from cbpt_sheets.core.french import format_date as d
 from cbpt_sheets.core.french import format_time as hm
+from cbpt_sheets.core.french import typo
 from cbpt_sheets.core.models import (
     Appointment,
     BlockedCell,
@@ -23,6 +24,7 @@ from cbpt_sheets.core.models import (
     Workbook,
 )
 from cbpt_sheets.core.names import name_key
+from cbpt_sheets.core.texts import TYPE_POINTS, Talk
 from cbpt_sheets.core.schema import (
     APPOINTMENT_RESULT,
     APPOINTMENT_STATUS,
@@ -233,7 +235,6 @@ def _correct_entry(blockers: Sequence[Blocker], today: dt.date) -> _Outcome:
     )
 
 
-NO_TALK = frozenset({Action.NONE, Action.CORRECT_ENTRY})  # nothing to say on the phone
 MAX_CELLS_IN_LABEL = 3  # the label names the first cells; the JSON's blocked_by has them all
 MAX_CELLS_IN_REASON = 6
 
@@ -291,65 +292,114 @@ def missing_preparation(org: Organisation) -> list[str]:
     ]
 
 
-def talking_points(org: Organisation, timeline: Sequence[Contact]) -> list[str]:
-    """What to say at the next conversation (step 4 of the guide), adapted to the organisation."""
+def ask_for(org: Organisation) -> str:
+    """Whom to ask for on the phone: the Responsable named, else the Interlocuteur, else empty."""
+    if org.head:
+        return who(org.head, org.head_role)
+    return who(org.contact, org.contact_role) if org.contact else ""
+
+
+def _whom(org: Organisation, lang: str) -> str:
+    """``à M. Leroy (DRH)`` or ``au responsable de l'établissement`` (step 2, step 3)."""
+    person = ask_for(org)
+    return Talk.TO_PERSON(lang, person=person) if person else Talk.THE_HEAD(lang)
+
+
+SILENT_ACTIONS = frozenset(
+    {
+        Action.NONE,
+        Action.CORRECT_ENTRY,
+        Action.RECORD_APPOINTMENT_REPORT,
+        Action.SEND_AGREEMENT,
+        Action.RECONTACT_LATER,
+    }
+)
+"""Actions with nothing to say on the phone: closed, paused, opt-out, data entry, paperwork."""
+SILENT_STAGES = frozenset(
+    {Stage.TO_CORRECT, Stage.PARTNER, Stage.CLOSED, Stage.PAUSED, Stage.DO_NOT_CONTACT}
+)
+
+
+def talking_points(
+    org: Organisation,
+    timeline: Sequence[Contact],
+    action: str = Action.CALL_BACK,
+    stage: str = Stage.CONVERSATION,
+    lang: str = "fr",
+    visit: bool = False,
+) -> list[str]:
+    """What to say at the next contact (« Quoi dire »), following the stage of the call guide.
+
+    Before a first call: the preparation and steps 1-2; while finding the right person:
+    step 3; in a conversation: step 4 (adapted to what they know of CBPT and to the
+    organisation's type), proposing a meeting; once a meeting is set: preparing it,
+    never proposing it again; nothing for closed, paused, partner or do-not-contact
+    organisations, nor for data entry. ``visit``: the meeting includes a visit of the
+    library. Returns the points in ``lang`` ("fr" or "en"), in the order to say them.
+    """
+    if action in SILENT_ACTIONS or stage in SILENT_STAGES:
+        return []
+    expectations = [c.expectations for c in timeline if c.expectations]
+    noted = [Talk.EXPECTATIONS_NOTED(lang, what=expectations[-1])] if expectations else []
+    adapted = [TYPE_POINTS[org.type](lang)] if org.type in TYPE_POINTS else []
+    if stage in (Stage.PREPARATION, Stage.FIRST_CALL):
+        library = f" {org.library}" if org.library else ""
+        return [
+            Talk.PREPARE(lang),
+            Talk.OBJECTIVE(lang),
+            Talk.STEP_1(lang, library=library),
+            Talk.STEP_2(lang, whom=_whom(org, lang)),
+            Talk.STEP_3_ABSENT(lang),
+        ]
+    if stage == Stage.FINDING_CONTACT:
+        return [
+            Talk.STEP_3_ASK(lang, whom=_whom(org, lang)),
+            Talk.STEP_3_ABSENT(lang),
+            Talk.STEP_3_NOBODY(lang),
+            Talk.STEP_3_THEN(lang),
+        ]
+    if action == Action.CONFIRM_APPOINTMENT:
+        return [
+            Talk.CONFIRM(lang),
+            Talk.PREPARE_MEETING(lang),
+            *adapted,
+            *noted,
+            *([Talk.VISIT(lang)] if visit else []),
+        ]
+    if action in (Action.PREPARE_APPOINTMENT, Action.RECORD_APPOINTMENT):
+        first = [Talk.MEETING_SET(lang)] if action == Action.RECORD_APPOINTMENT else []
+        return [
+            *first,
+            Talk.PREPARE_MEETING(lang),
+            *adapted,
+            *noted,
+            *([Talk.VISIT(lang)] if visit else []),
+            Talk.MEETING_LISTEN(lang),
+            Talk.LET_TALK(lang),
+        ]
+    if action == Action.ORGANISE_EVENT:
+        return [Talk.EVENT(lang), *noted, Talk.LET_TALK(lang)]
+    if action == Action.RESCHEDULE_APPOINTMENT:
+        return [Talk.RESCHEDULE(lang), *noted, Talk.LET_TALK(lang)]
+    if stage == Stage.APPOINTMENT:  # a call after the meeting (rule 10)
+        return [Talk.AFTER_MEETING(lang), *adapted, *noted, Talk.LET_TALK(lang)]
+    # Step 4: the conversation.
     points: list[str] = []
     known = knows_cbpt(org, timeline)
     if known == "yes":
-        points.append(
-            "Elle connaît déjà CBPT : faites dire à votre interlocuteur ce qu'il en sait, puis "
-            "enrichissez (l'union compte des bibliothèques de quartier, la présence dans les "
-            "établissements de santé, ce qui nous distingue des bibliothèques de la ville de Paris)."
-        )
+        points.append(Talk.KNOWS(lang))
     else:
         if known is None:
-            points.append("Demandez d'abord si votre interlocuteur connaît déjà CBPT.")
-        points.append(
-            "Présentez la bibliothèque et l'association : nos points forts par rapport aux "
-            "bibliothèques municipales (conseils personnalisés, choix selon les lecteurs) et nos "
-            "animations (rencontres d'auteurs, café littéraire, braderie)."
-        )
-        points.append(
-            "Dites que leur personnel (ou leurs membres) pourrait être intéressé par les services "
-            "de la bibliothèque."
-        )
-    kind = org.type
-    if kind in ("seniors", "sante"):
-        points.append(
-            "Évoquez les animations pour les personnes âgées en établissement et la présence de "
-            "CBPT dans les établissements de santé."
-        )
-    elif kind == "entreprise":
-        points.append(
-            "Proposez l'adhésion collective et des créneaux à l'heure du déjeuner ; le CSE est "
-            "souvent le bon interlocuteur."
-        )
-    elif kind == "education":
-        points.append("Présentez les animations pour la jeunesse (lectures, accueil de classes).")
-    elif kind == "association":
-        points.append(
-            "Proposez l'adhésion collective ou le forfait pour les membres de l'association."
-        )
-    elif kind == "administration":
-        points.append(
-            "Rappelez que le réseau CBPT est reconnu par les institutions (mairies, "
-            "établissements hospitaliers) et par les professionnels de l'édition."
-        )
-    expectations = [c.expectations for c in timeline if c.expectations]
-    if expectations:
-        points.append(f"Attentes déjà notées : {expectations[-1]}.")
-    points.append(
-        "Demandez les attentes du personnel : créneaux horaires d'accueil, centres d'intérêt ; "
-        "dites comment nous pouvons nous adapter (un événement pour les accueillir, par exemple)."
-    )
-    points.append(
-        "Proposez un rendez-vous, chez eux ou à la bibliothèque avec une visite des lieux."
-    )
-    points.append(
-        "Laissez parler votre interlocuteur et montrez-lui que nous nous intéressons à lui : "
-        "nous pouvons lui apporter un service, un plus."
-    )
-    return points
+            points.append(Talk.ASK_KNOWS(lang))
+        points += [Talk.PRESENT(lang), Talk.STAFF(lang)]
+    return [
+        *points,
+        *adapted,
+        *noted,
+        Talk.ASK_EXPECTATIONS(lang),
+        Talk.PROPOSE_MEETING(lang),
+        Talk.LET_TALK(lang),
+    ]
 
 
 # ---------------------------------------------------------------- reasons
@@ -390,6 +440,7 @@ class _Outcome:
     label: str
     due: dt.date | None
     reason: str
+    visit: bool = False  # the meeting to prepare includes a visit of the library
 
 
 _PARTNER = _Outcome(
@@ -427,6 +478,34 @@ def call_phrase(
     if phone:
         text += (", " if slot else " ") + f"au {phone}"
     return text
+
+
+def head_absent_label(
+    org: Organisation, latest: Contact, due: dt.date, phone: str | None
+) -> str:
+    """Rule 20: call back at the agreed time, ask for the head (or the right contact named),
+    and say who agreed the call-back (the person who answered, the Interlocuteur of L).
+
+    ``Rappeler le 03/12/2026, mardi matin, au 01 44 49 40 00 et demander à parler à
+    M. Leroy (directeur), rappel convenu avec Mme Durand (secrétariat)``.
+    """
+    text = f"Rappeler le {d(due)}"
+    slot = " ".join(latest.callback_slot.split()) if latest.callback_slot else ""
+    if slot:
+        text += f", {slot},"
+    if phone:
+        text += f" au {phone}"
+    answered = who(latest.contact, latest.role)
+    target = ask_for(org)
+    if latest.contact and fold(latest.contact) in (fold(org.head or ""), fold(org.contact or "")):
+        # the person who agreed the call-back is the one to reach
+        return text + f" et demander à parler à {answered}, qui a convenu de ce rappel"
+    text += " et demander à parler " + (
+        f"à {target}" if target else "au responsable de l'établissement (ou au bon interlocuteur)"
+    )
+    return text + (
+        f", rappel convenu avec {answered}" if answered else ", comme convenu lors du dernier appel"
+    )
 
 
 def by_post(email: str | None, address: str) -> str:
@@ -508,6 +587,7 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 label=label,
                 due=due,
                 reason=appointment_event(app),
+                visit=app.library_visit == "yes",
             )
         place = _place(org, app)
         visit = "avec la visite de la bibliothèque" if app.library_visit == "yes" else None
@@ -750,7 +830,7 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         )
     if outcome == "head-absent-callback":
         due = latest.callback_date or add_working_days(latest.date, settings.retry_days)
-        label = call_phrase("Rappeler", person, due, latest.callback_slot, phone)
+        label = head_absent_label(org, latest, due, phone)
         return _Outcome(
             rule="20",
             stage=Stage.FINDING_CONTACT,
@@ -890,8 +970,13 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
     )
 
 
-def next_action(history: History, settings: Settings, today: dt.date) -> NextAction:
-    """The next action of one organisation with what the volunteer needs to act on it."""
+def next_action(
+    history: History, settings: Settings, today: dt.date, lang: str = "fr"
+) -> NextAction:
+    """The next action of one organisation with what the volunteer needs to act on it.
+
+    ``lang``: the workbook's language ("fr" or "en"), for the texts.
+    """
     org = history.org
     timeline = history.timeline
     latest = timeline[-1] if timeline else None
@@ -905,15 +990,17 @@ def next_action(history: History, settings: Settings, today: dt.date) -> NextAct
         row=org.row,
         stage=outcome.stage,
         action=outcome.action,
-        label=outcome.label,
+        label=typo(outcome.label) if lang != "en" else outcome.label,
         due=outcome.due,
-        reason=outcome.reason,
+        reason=typo(outcome.reason) if lang != "en" else outcome.reason,
         volunteer=org.volunteer,
         library=org.library,
         contact=freshest_name(org, latest),
         phone=freshest_phone(org, timeline),
         email=freshest_email(org, timeline),
-        talking_points=talking_points(org, timeline) if outcome.action not in NO_TALK else [],
+        talking_points=talking_points(
+            org, timeline, outcome.action, outcome.stage, lang, visit=outcome.visit
+        ),
         gdpr=gdpr,
         blocked_by=[
             BlockedCell(sheet=sheet, cell=cell, code=code)
@@ -941,7 +1028,7 @@ def next_actions(
     match no organisation are added to ``unresolved`` when it is given.
     """
     histories = link(workbook, aliases, blockers, unresolved)
-    return [next_action(h, workbook.settings, today) for h in histories]
+    return [next_action(h, workbook.settings, today, workbook.lang) for h in histories]
 
 
 def by_row(actions: Iterable[NextAction]) -> dict[int, NextAction]:
