@@ -364,7 +364,11 @@ class FollowUpFilters:
         parts = [
             f"bénévole : {self.volunteer}" if self.volunteer else "",
             f"bibliothèque : {self.library}" if self.library else "",
-            f"échéances à {self.days} jour{'s' if self.days != 1 else ''}"
+            (
+                "échéances du jour"
+                if self.days == 0
+                else f"échéances à {self.days} jour{'s' if self.days > 1 else ''}"
+            )
             if self.days is not None
             else "",
         ]

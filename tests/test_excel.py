@@ -252,7 +252,7 @@ def test_call_brief_of_the_selected_row(example_path: Path) -> None:
     book = book_of(payload(example_path, selection="B4", active="Organisations"))
     excel.call_brief(book, today=TODAY)
     name = openpyxl.load_workbook(example_path)["Organisations"]["B4"].value
-    assert written(book)[("Fiche", "A1")].startswith(f"Fiche d'appel : {name}")
+    assert written(book)[("Fiche", "A1")].startswith(f"Fiche d'appel\u00a0: {name}")
 
 
 def test_call_brief_without_a_selected_organisation_says_so(example_path: Path) -> None:
@@ -270,9 +270,9 @@ def test_a_workbook_that_is_not_cbpt_gets_a_french_message(tmp_path: Path) -> No
     for entry in (excel.verify, excel.next_actions, excel.followup_list, excel.call_brief):
         book = book_of(payload(path))
         entry(book, today=TODAY)
-        assert any("la feuille « Organisations »" in m or "Cliquez" in m for m in alerts(book)), (
-            entry
-        )
+        assert any(
+            "la feuille «\u00a0Organisations\u00a0»" in m or "Cliquez" in m for m in alerts(book)
+        ), entry
 
 
 # ---------------------------------------------------------------- calls do not grow with rows

@@ -18,6 +18,7 @@ from cbpt_sheets.cli.app import (
     forced,
     handle_errors,
     parse_day,
+    say,
     today_option,
     width,
 )
@@ -51,4 +52,4 @@ def brief_command(path: Path, organisation: str, today: str | None, write: bool)
 
     click.echo(brief_text(result.brief, width()))
     if write:
-        click.echo(f"{path.name} : feuille Fiche {'écrite' if result.written else 'déjà à jour'}.")
+        say(f"{path.name} : feuille Fiche {'écrite' if result.written else 'déjà à jour'}.")

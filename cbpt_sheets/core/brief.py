@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cbpt_sheets.core.french import format_date as d
 from cbpt_sheets.core.french import format_time as hm
+from cbpt_sheets.core.french import typo
 from cbpt_sheets.core.models import NextAction, Organisation, Workbook
 from cbpt_sheets.core.names import closest_names
 from cbpt_sheets.core.rules import (
@@ -18,7 +19,6 @@ from cbpt_sheets.core.rules import (
     contact_event,
     link,
     next_action,
-    talking_points,
 )
 from cbpt_sheets.core.schema import (
     APPOINTMENT_RESULT,
@@ -168,11 +168,9 @@ def brief(
         id=org.id,
         stage=STAGES[action.stage],
         fields=fields,
-        history=lines,
-        appointments=meetings,
+        history=[typo(line) for line in lines],
+        appointments=[typo(line) for line in meetings],
         next_action=action,
-        talking_points=[]
-        if action.stage == "do-not-contact"
-        else talking_points(org, history.timeline),
-        assets=list(ASSETS),
+        talking_points=list(action.talking_points),  # they follow the stage (next-actions.md)
+        assets=[typo(a) for a in ASSETS],
     )

@@ -43,6 +43,8 @@ CATEGORY_LABELS: dict[str, str] = {
     "preparation": "Préparer",
     "later": "Plus tard",
 }
+NOTHING_TO_DO = frozenset({"recontact-later"})
+"""Actions listed for their date but with nothing to do now: no box to tick in the Suivi sheet."""
 CATEGORY_OF: dict[str, str] = {
     action: cat for cat, actions in CATEGORIES.items() for action in actions
 }

@@ -24,7 +24,6 @@ from cbpt_sheets.core.models import (
     Workbook,
 )
 from cbpt_sheets.core.names import name_key
-from cbpt_sheets.core.texts import TYPE_POINTS, Talk
 from cbpt_sheets.core.schema import (
     APPOINTMENT_RESULT,
     APPOINTMENT_STATUS,
@@ -32,6 +31,7 @@ from cbpt_sheets.core.schema import (
     PREPARATION_FIELDS,
     fold,
 )
+from cbpt_sheets.core.texts import TYPE_POINTS, Talk
 
 CHANNEL_EVENT = {"phone": "Appel", "email": "Mail", "letter": "Courrier", "visit": "Visite"}
 ACTIVE_STATUSES = ("proposed", "confirmed")
@@ -480,9 +480,7 @@ def call_phrase(
     return text
 
 
-def head_absent_label(
-    org: Organisation, latest: Contact, due: dt.date, phone: str | None
-) -> str:
+def head_absent_label(org: Organisation, latest: Contact, due: dt.date, phone: str | None) -> str:
     """Rule 20: call back at the agreed time, ask for the head (or the right contact named),
     and say who agreed the call-back (the person who answered, the Interlocuteur of L).
 
@@ -508,10 +506,29 @@ def head_absent_label(
     )
 
 
+def postal_address(org: Organisation) -> str:
+    """The address a letter can go to (``12 rue X, 75015 Paris``), empty without a street."""
+    return _org_address(org) if org.address and org.address.strip() else ""
+
+
+MISSING_ADDRESS = "l'adresse postale manque (colonne Adresse d'Organisations)"
+
+
 def by_post(email: str | None, address: str) -> str:
-    """How to send something: ``par mail (x@y.fr)``, ``par courrier (adresse)``, or both."""
+    """How to send something: ``par mail (x@y.fr)``, ``par courrier (adresse)``, or both.
+
+    ``address`` is a full postal address (``postal_address``) or empty: without one,
+    the text says what is missing rather than a town alone (``par courrier (75014 Paris)``).
+    """
     ways = [f"par mail ({email})" if email else "", f"par courrier ({address})" if address else ""]
-    return " ou ".join(w for w in ways if w)
+    said = " ou ".join(w for w in ways if w)
+    if address:
+        return said
+    return (
+        f"{said} ; pour un courrier, {MISSING_ADDRESS}"
+        if said
+        else f"par courrier : {MISSING_ADDRESS}"
+    )
 
 
 def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
@@ -607,6 +624,7 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             label=label,
             due=due,
             reason=appointment_event(app),
+            visit=app.library_visit == "yes",
         )
     past_active = [
         a for a in apps if a.date is not None and a.date < today and a.status in ACTIVE_STATUSES
@@ -668,7 +686,7 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             if app.result == "convention":
                 due = add_working_days(app.date, 1)
                 to = f" à {app_person}" if app_person else ""
-                how = by_post(email, _org_address(org))
+                how = by_post(email, postal_address(org))
                 label = f"Envoyer d'ici le {d(due)} la convention à signer{to}" + (
                     f" {how}" if how else ""
                 )
@@ -804,7 +822,11 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             )
         due = add_working_days(latest.date, 1)
         to = f" à {person}" if person else ""
-        how = by_post(email, _org_address(org)) or "par mail ou par courrier"
+        how = (
+            by_post(email, postal_address(org))
+            if email or postal_address(org)
+            else f"par mail ou par courrier ({MISSING_ADDRESS} et aucun e-mail n'est connu)"
+        )
         label = (
             f"{n} appels sans réponse : écrire{to} d'ici le {d(due)} {how}, "
             "ou chercher un autre numéro"
@@ -866,10 +888,11 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 reason=event,
             )
         if latest.department:
-            label = join(
+            address = postal_address(org)
+            label = (
                 f"Envoyer d'ici le {d(due)} un courrier de présentation au service "
-                f"« {latest.department} »",
-                _org_address(org),
+                f"« {latest.department} »"
+                + (f", {address}" if address else f" ({MISSING_ADDRESS})")
             )
             return _Outcome(
                 rule="23",
@@ -935,7 +958,7 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
     if outcome == "send-info":
         due = add_working_days(latest.date, 1)
         to = f" à {person}" if person else ""
-        how = by_post(email, _org_address(org))
+        how = by_post(email, postal_address(org))
         label = (
             f"Envoyer d'ici le {d(due)} la documentation (offre, animations, conditions de prêt : "
             f"adhésion individuelle, adhésion collective, forfait){to}" + (f" {how}" if how else "")

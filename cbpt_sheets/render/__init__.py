@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cbpt_sheets.core.brief import Brief
-from cbpt_sheets.core.followup import BUCKETS, CATEGORY_LABELS, bucket, grouped
+from cbpt_sheets.core.followup import BUCKETS, CATEGORY_LABELS, NOTHING_TO_DO, bucket, grouped
 from cbpt_sheets.core.french import format_date as d
+from cbpt_sheets.core.french import typo
 from cbpt_sheets.core.models import FollowUpItem, NextAction, SheetGrid
 from cbpt_sheets.core.plan import Unmatched
 from cbpt_sheets.core.rules import STAGES
@@ -36,14 +37,18 @@ FOLLOWUP_KEYS = tuple(FollowUpItem.model_fields)
 _DANGEROUS = ("=", "+", "-", "@")
 _ID = re.compile(r"^ORG-(\d+)$", re.IGNORECASE)
 _KEEP_TOGETHER = re.compile(r"\d{2}(?: \d{2}){4}|\d{1,2}h\d{0,2}|\bà \d|«\s|\s»")
-_NBSP = "\u00a0"
+_GLUE = "\ue000"  # a private-use character: a space that must not break, restored after
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Wrap a text without cutting a phone number or a time, nor at hyphens (e-mails, names)."""
-    glued = _KEEP_TOGETHER.sub(lambda m: m[0].replace(" ", _NBSP), text)
+    """Wrap a text without cutting a phone number or a time, nor at hyphens (e-mails, names).
+
+    No-break spaces (French typography) never break either: textwrap splits on ASCII
+    whitespace only.
+    """
+    glued = _KEEP_TOGETHER.sub(lambda m: m[0].replace(" ", _GLUE), typo(text))
     return [
-        line.replace(_NBSP, " ") for line in textwrap.wrap(glued, width, break_on_hyphens=False)
+        line.replace(_GLUE, " ") for line in textwrap.wrap(glued, width, break_on_hyphens=False)
     ]
 
 
@@ -78,7 +83,7 @@ def unmatched_line(unmatched: Sequence[Unmatched]) -> str | None:
         return None
     n = len(unmatched)
     cells = ", ".join(f"{u.sheet}!{u.cell}" for u in unmatched[:5]) + (" …" if n > 5 else "")
-    return (
+    return typo(
         f"{n} ligne{'s' if n > 1 else ''} d'appel ou de rendez-vous "
         f"{'ne nomment' if n > 1 else 'ne nomme'} aucune organisation connue et "
         f"{'ont été laissées' if n > 1 else 'a été laissée'} de côté ({cells}) : "
@@ -124,7 +129,7 @@ def actions_text(
         out += _table([(d(a.due), a.organisation, a.label) for a in members], width)
     if line := unmatched_line(unmatched):
         out += ["", line]
-    return "\n".join(out) + "\n"
+    return typo("\n".join(out) + "\n")
 
 
 GDPR_TITLE = "Données personnelles à revoir (RGPD)"
@@ -160,7 +165,7 @@ def followup_text(
         out += _table([("", a.organisation, GDPR_LABEL) for a in gdpr], width)
     if line := unmatched_line(unmatched):
         out += ["", line]
-    return "\n".join(out) + "\n"
+    return typo("\n".join(out) + "\n")
 
 
 def brief_text(b: Brief, width: int = 100) -> str:
@@ -179,7 +184,7 @@ def brief_text(b: Brief, width: int = 100) -> str:
     title = f"Fiche d'appel : {b.organisation}" + (f" ({b.id})" if b.id else "")
     out = [title, "=" * min(len(title), width), f"Au {d(b.today)} – étape : {b.stage}", ""]
     out.append("Prochaine action")
-    due = f" (échéance {d(action.due)})" if action.due else ""
+    due = f" (échéance {d(action.due)})" if action.due and d(action.due) not in action.label else ""
     out += bullets([action.label + due, "Motif : " + action.reason])
     out += ["", "Fiche"]
     label_width = max((len(f.label) for f in b.fields), default=10)
@@ -197,7 +202,7 @@ def brief_text(b: Brief, width: int = 100) -> str:
         out += bullets(b.talking_points)
     out += ["", "Nos atouts"]
     out += bullets(b.assets)
-    return "\n".join(out) + "\n"
+    return typo("\n".join(out) + "\n")
 
 
 # ---------------------------------------------------------------- CSV
@@ -222,6 +227,11 @@ def followup_csv(items: Iterable[FollowUpItem]) -> str:
 
 
 # ---------------------------------------------------------------- sheet grids
+
+
+def _typo_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    """A generated sheet's texts with French typography (no-break spaces)."""
+    return [[typo(c) if isinstance(c, str) else c for c in row] for row in rows]
 
 
 def suivi_grid(
@@ -252,7 +262,7 @@ def suivi_grid(
         for item in members:
             rows.append(
                 [
-                    TICK,
+                    "" if item.action in NOTHING_TO_DO else TICK,
                     item.due,
                     safe_cell(item.organisation),
                     safe_cell(item.label),
@@ -283,7 +293,7 @@ def suivi_grid(
             )
     return SheetGrid(
         name=FOLLOWUP_SHEET.fr,
-        rows=rows,
+        rows=_typo_rows(rows),
         widths=list(map(float, SUIVI_WIDTHS)),
         title_rows=title_rows,
         header_rows=header_rows,
@@ -324,7 +334,7 @@ def fiche_grid(b: Brief) -> SheetGrid:
     section("Nos atouts", [["•", p] for p in b.assets])
     return SheetGrid(
         name=BRIEF_SHEET.fr,
-        rows=rows,
+        rows=_typo_rows(rows),
         widths=[26.0, 100.0],
         title_rows=title_rows,
         wrap_columns=[1],
