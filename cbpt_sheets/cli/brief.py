@@ -50,6 +50,7 @@ def brief_command(path: Path, organisation: str, today: str | None, write: bool)
     )
     from cbpt_sheets.render import brief_text
 
-    click.echo(brief_text(result.brief, width()))
+    click.echo(brief_text(result.brief, width(), result.lang))
     if write:
-        say(f"{path.name} : feuille Fiche {'écrite' if result.written else 'déjà à jour'}.")
+        done = "écrite" if result.written else "déjà à jour"
+        say(f"{path.name} : feuille {result.sheet} {done}.")

@@ -79,7 +79,8 @@ def followup_command(
             err=True,
         )
     if write:
-        message = "feuille Suivi réécrite" if result.written else "feuille Suivi déjà à jour"
+        done = "réécrite" if result.written else "déjà à jour"
+        message = f"feuille {result.sheet} {done}"
         say(f"{path.name} : {message}.", err=fmt in ("json", "csv") and output is None)
     if output is not None:
         operations.save_followup(result, fmt, output, width())

@@ -220,3 +220,54 @@ TYPE_POINTS: dict[str, Text] = {
     "administration": Talk.TYPE_PUBLIC,
 }
 """The point adapted to the organisation's Type (ORG_TYPE code)."""
+
+
+# ---------------------------------------------------------------- generated sheets
+
+
+class Sheets:
+    """The texts of the generated sheets (Suivi / Follow-up, Fiche / Brief)."""
+
+    FOLLOWUP_TITLE = Text("Liste de suivi au {day}", "Follow-up list on {day}")
+    FOLLOWUP_HINT = Text(
+        "Cochez « À faire » quand c'est fait. Feuille réécrite par cbpt-sheets : n'y saisissez rien.",
+        "Tick “To do” when done. Sheet rewritten by cbpt-sheets: do not type in it.",
+    )
+    NOTHING_DUE = Text(
+        "Rien à faire : aucune action à échéance.", "Nothing to do: no action is due."
+    )
+    FOLLOWUP_HEADERS = (
+        Text("À faire", "To do"),
+        Text("Échéance", "Due"),
+        Text("Organisation", "Organisation"),
+        Text("Action", "Action"),
+        Text("Interlocuteur", "Contact"),
+        Text("Téléphone", "Phone"),
+        Text("Email", "E-mail"),
+        Text("Bénévole", "Volunteer"),
+        Text("Bibliothèque", "Library"),
+    )
+    GDPR_TITLE = Text("Données personnelles à revoir (RGPD)", "Personal data to review (GDPR)")
+    GDPR_LABEL = Text(
+        "Plus de contact depuis la durée de conservation : revoyez ou effacez les données "
+        "personnelles (interlocuteurs, téléphones, e-mails)",
+        "No contact for the retention period: review or erase the personal data (contacts, "
+        "phones, e-mails)",
+    )
+    BRIEF_TITLE = Text("Fiche d'appel : {name}", "Call brief: {name}")
+    BRIEF_STAGE = Text("Au {day} – étape : {stage}", "On {day} – stage: {stage}")
+    NEXT_ACTION = Text("Prochaine action", "Next action")
+    ACTION = Text("Action", "Action")
+    DUE = Text("Échéance", "Due")
+    REASON = Text("Motif", "Reason")
+    FILE = Text("Fiche", "File")
+    HISTORY = Text("Historique des contacts", "Contact history")
+    NO_CONTACT = Text("Aucun contact enregistré.", "No contact recorded.")
+    APPOINTMENTS = Text("Rendez-vous", "Appointments")
+    WHAT_TO_SAY = Text("Quoi dire", "What to say")
+    ASSETS = Text("Nos atouts", "Our strengths")
+    FOLLOWUP_DAYS = Text("échéances à {days} jours", "due within {days} days")
+    FOLLOWUP_ONE_DAY = Text("échéances à 1 jour", "due within 1 day")
+    FOLLOWUP_TODAY = Text("échéances du jour", "due today")
+    VOLUNTEER = Text("bénévole : {name}", "volunteer: {name}")
+    LIBRARY = Text("bibliothèque : {name}", "library: {name}")

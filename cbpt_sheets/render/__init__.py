@@ -11,27 +11,25 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cbpt_sheets.core.brief import Brief
-from cbpt_sheets.core.followup import BUCKETS, CATEGORY_LABELS, NOTHING_TO_DO, bucket, grouped
+from cbpt_sheets.core.codes import stage_name
+from cbpt_sheets.core.followup import (
+    BUCKET_NAMES,
+    BUCKETS,
+    CATEGORY_LABELS,
+    NOTHING_TO_DO,
+    bucket,
+    grouped,
+)
 from cbpt_sheets.core.french import format_date as d
 from cbpt_sheets.core.french import typo
 from cbpt_sheets.core.models import FollowUpItem, NextAction, SheetGrid
 from cbpt_sheets.core.plan import Unmatched
-from cbpt_sheets.core.rules import STAGES
 from cbpt_sheets.core.schema import BRIEF_SHEET, FOLLOWUP_SHEET
+from cbpt_sheets.core.texts import Sheets
 
 NO_DUE = "Sans échéance"
 TICK = "☐"
-SUIVI_HEADERS = (
-    "À faire",
-    "Échéance",
-    "Organisation",
-    "Action",
-    "Interlocuteur",
-    "Téléphone",
-    "Email",
-    "Bénévole",
-    "Bibliothèque",
-)
+SUIVI_HEADERS = tuple(h.fr for h in Sheets.FOLLOWUP_HEADERS)
 SUIVI_WIDTHS = [8, 12, 28, 60, 24, 16, 26, 14, 14]
 FOLLOWUP_KEYS = tuple(FollowUpItem.model_fields)
 _DANGEROUS = ("=", "+", "-", "@")
@@ -132,11 +130,8 @@ def actions_text(
     return typo("\n".join(out) + "\n")
 
 
-GDPR_TITLE = "Données personnelles à revoir (RGPD)"
-GDPR_LABEL = (
-    "Plus de contact depuis la durée de conservation : revoyez ou effacez les données "
-    "personnelles (interlocuteurs, téléphones, e-mails)"
-)
+GDPR_TITLE = Sheets.GDPR_TITLE.fr
+GDPR_LABEL = Sheets.GDPR_LABEL.fr
 
 
 def followup_text(
@@ -168,8 +163,11 @@ def followup_text(
     return typo("\n".join(out) + "\n")
 
 
-def brief_text(b: Brief, width: int = 100) -> str:
-    """The call brief for a terminal: file, history, next action, talking points, assets."""
+def brief_text(b: Brief, width: int = 100, lang: str = "fr") -> str:
+    """The call brief for a terminal: file, history, next action, talking points, assets.
+
+    ``lang``: the workbook's language, that of the brief's texts (headings follow it).
+    """
     wrap = max(width - 4, 40)
 
     def bullets(lines: Iterable[str]) -> list[str]:
@@ -181,28 +179,32 @@ def brief_text(b: Brief, width: int = 100) -> str:
         return out
 
     action = b.next_action
-    title = f"Fiche d'appel : {b.organisation}" + (f" ({b.id})" if b.id else "")
-    out = [title, "=" * min(len(title), width), f"Au {d(b.today)} – étape : {b.stage}", ""]
-    out.append("Prochaine action")
-    due = f" (échéance {d(action.due)})" if action.due and d(action.due) not in action.label else ""
-    out += bullets([action.label + due, "Motif : " + action.reason])
-    out += ["", "Fiche"]
+    title = Sheets.BRIEF_TITLE(lang, name=b.organisation + (f" ({b.id})" if b.id else ""))
+    stage = Sheets.BRIEF_STAGE(lang, day=d(b.today), stage=b.stage)
+    out = [title, "=" * min(len(title), width), stage, ""]
+    out.append(Sheets.NEXT_ACTION(lang))
+    shown_due = action.due and d(action.due) not in action.label  # one date per line
+    due = f" ({Sheets.DUE(lang).lower()} {d(action.due)})" if shown_due else ""
+    colon = ":" if lang == "en" else " :"
+    out += bullets([action.label + due, f"{Sheets.REASON(lang)}{colon} {action.reason}"])
+    out += ["", Sheets.FILE(lang)]
     label_width = max((len(f.label) for f in b.fields), default=10)
     for f in b.fields:
         parts = _wrap(f.value, max(wrap - label_width - 3, 30)) or [""]
         out.append(f"  {f.label:<{label_width}} : {parts[0]}")
         out.extend(" " * (label_width + 5) + p for p in parts[1:])
-    out += ["", "Historique des contacts"]
-    out += bullets(b.history) if b.history else ["  Aucun contact enregistré."]
+    out += ["", Sheets.HISTORY(lang)]
+    out += bullets(b.history) if b.history else ["  " + Sheets.NO_CONTACT(lang)]
     if b.appointments:
-        out += ["", "Rendez-vous"]
+        out += ["", Sheets.APPOINTMENTS(lang)]
         out += bullets(b.appointments)
     if b.talking_points:
-        out += ["", "Quoi dire (étape 4)"]
+        out += ["", Sheets.WHAT_TO_SAY(lang)]
         out += bullets(b.talking_points)
-    out += ["", "Nos atouts"]
+    out += ["", Sheets.ASSETS(lang)]
     out += bullets(b.assets)
-    return typo("\n".join(out) + "\n")
+    text = "\n".join(out) + "\n"
+    return typo(text) if lang != "en" else text
 
 
 # ---------------------------------------------------------------- CSV
@@ -239,26 +241,27 @@ def suivi_grid(
     today: dt.date,
     subtitle: str = "",
     gdpr: Sequence[NextAction] = (),
+    lang: str = "fr",
 ) -> SheetGrid:
-    """The printable Suivi sheet: a title, a section per bucket with a column to tick, RGPD."""
-    title = f"Liste de suivi au {d(today)}" + (f" – {subtitle}" if subtitle else "")
-    rows: list[list[Any]] = [
-        [title],
-        [
-            "Cochez « À faire » quand c'est fait. Feuille réécrite par cbpt-sheets : n'y saisissez rien."
-        ],
-    ]
+    """The printable Suivi sheet: a title, a section per bucket with a column to tick, RGPD.
+
+    ``lang``: the workbook's language, for the sheet's own texts (the labels come in it).
+    An action with nothing to do now (``recontact-later``) has no box to tick.
+    """
+    title = Sheets.FOLLOWUP_TITLE(lang, day=d(today)) + (f" – {subtitle}" if subtitle else "")
+    rows: list[list[Any]] = [[title], [Sheets.FOLLOWUP_HINT(lang)]]
     title_rows = [0]
     header_rows: list[int] = []
     sections = grouped(items)
     if not sections:
-        rows += [[], ["Rien à faire : aucune action à échéance."]]
+        rows += [[], [Sheets.NOTHING_DUE(lang)]]
+    headers = [h(lang) for h in Sheets.FOLLOWUP_HEADERS]
     for code, members in sections.items():
         rows.append([])
         title_rows.append(len(rows))
-        rows.append([f"{BUCKETS[code]} ({len(members)})"])
+        rows.append([f"{BUCKET_NAMES[code].pick(lang)} ({len(members)})"])
         header_rows.append(len(rows))
-        rows.append(list(SUIVI_HEADERS))
+        rows.append(list(headers))
         for item in members:
             rows.append(
                 [
@@ -276,14 +279,14 @@ def suivi_grid(
     if gdpr:
         rows.append([])
         title_rows.append(len(rows))
-        rows.append([f"{GDPR_TITLE} ({len(gdpr)})"])
+        rows.append([f"{Sheets.GDPR_TITLE(lang)} ({len(gdpr)})"])
         for action in gdpr:
             rows.append(
                 [
                     TICK,
                     None,
                     safe_cell(action.organisation),
-                    GDPR_LABEL,
+                    Sheets.GDPR_LABEL(lang),
                     safe_cell(action.contact or ""),
                     action.phone or "",
                     safe_cell(action.email or ""),
@@ -292,8 +295,8 @@ def suivi_grid(
                 ]
             )
     return SheetGrid(
-        name=FOLLOWUP_SHEET.fr,
-        rows=_typo_rows(rows),
+        name=FOLLOWUP_SHEET.name(lang),
+        rows=_typo_rows(rows) if lang != "en" else rows,
         widths=list(map(float, SUIVI_WIDTHS)),
         title_rows=title_rows,
         header_rows=header_rows,
@@ -301,11 +304,12 @@ def suivi_grid(
     )
 
 
-def fiche_grid(b: Brief) -> SheetGrid:
-    """The Fiche sheet: the call brief laid out in two columns for printing."""
+def fiche_grid(b: Brief, lang: str = "fr") -> SheetGrid:
+    """The Fiche sheet: the call brief laid out in two columns for printing (texts in ``lang``)."""
     action = b.next_action
-    rows: list[list[Any]] = [[f"Fiche d'appel : {b.organisation}" + (f" ({b.id})" if b.id else "")]]
-    rows.append([f"Au {d(b.today)} – étape : {b.stage}"])
+    name = b.organisation + (f" ({b.id})" if b.id else "")
+    rows: list[list[Any]] = [[Sheets.BRIEF_TITLE(lang, name=name)]]
+    rows.append([Sheets.BRIEF_STAGE(lang, day=d(b.today), stage=b.stage)])
     title_rows = [0]
 
     def section(title: str, lines: list[list[Any]]) -> None:
@@ -315,26 +319,26 @@ def fiche_grid(b: Brief) -> SheetGrid:
         rows.extend(lines)
 
     section(
-        "Prochaine action",
+        Sheets.NEXT_ACTION(lang),
         [
-            ["Action", safe_cell(action.label)],
-            ["Échéance", action.due or ""],
-            ["Motif", safe_cell(action.reason)],
+            [Sheets.ACTION(lang), safe_cell(action.label)],
+            [Sheets.DUE(lang), action.due or ""],
+            [Sheets.REASON(lang), safe_cell(action.reason)],
         ],
     )
-    section("Fiche", [[f.label, safe_cell(f.value)] for f in b.fields])
+    section(Sheets.FILE(lang), [[f.label, safe_cell(f.value)] for f in b.fields])
     section(
-        "Historique des contacts",
-        [["", safe_cell(h)] for h in b.history] or [["", "Aucun contact enregistré."]],
+        Sheets.HISTORY(lang),
+        [["", safe_cell(h)] for h in b.history] or [["", Sheets.NO_CONTACT(lang)]],
     )
     if b.appointments:
-        section("Rendez-vous", [["", safe_cell(a)] for a in b.appointments])
+        section(Sheets.APPOINTMENTS(lang), [["", safe_cell(a)] for a in b.appointments])
     if b.talking_points:
-        section("Quoi dire (étape 4)", [["•", p] for p in b.talking_points])
-    section("Nos atouts", [["•", p] for p in b.assets])
+        section(Sheets.WHAT_TO_SAY(lang), [["•", p] for p in b.talking_points])
+    section(Sheets.ASSETS(lang), [["•", p] for p in b.assets])
     return SheetGrid(
-        name=BRIEF_SHEET.fr,
-        rows=_typo_rows(rows),
+        name=BRIEF_SHEET.name(lang),
+        rows=_typo_rows(rows) if lang != "en" else rows,
         widths=[26.0, 100.0],
         title_rows=title_rows,
         wrap_columns=[1],
@@ -344,10 +348,13 @@ def fiche_grid(b: Brief) -> SheetGrid:
 # ---------------------------------------------------------------- computed columns
 
 
-def computed_values(action: NextAction) -> dict[str, Any]:
-    """The computed columns of an organisation's row: Étape, Prochaine action, Échéance, Motif."""
+def computed_values(action: NextAction, lang: str = "fr") -> dict[str, Any]:
+    """The computed columns of an organisation's row: Étape, Prochaine action, Échéance, Motif.
+
+    The stage is named in ``lang`` (the label and reason come in the workbook's language).
+    """
     return {
-        "stage": STAGES[action.stage],
+        "stage": stage_name(action.stage, lang),
         "next_action": action.label,
         "due": action.due,
         "reason": action.reason,
