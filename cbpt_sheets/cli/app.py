@@ -117,9 +117,9 @@ class Natural(click.ParamType):
             try:
                 number = int(str(value).strip())
             except ValueError:
-                self.fail(f"« {value} » n'est pas un nombre entier (ex. 7).", param, ctx)
+                self.fail(typo(f"« {value} » n'est pas un nombre entier (ex. 7)."), param, ctx)
         if number < 0:
-            self.fail(f"{number} est négatif : donnez 0 ou un nombre positif.", param, ctx)
+            self.fail(typo(f"{number} est négatif : donnez 0 ou un nombre positif."), param, ctx)
         return number
 
 
@@ -142,7 +142,9 @@ def parse_day(value: str | None) -> dt.date:
         except ValueError:
             continue
     raise click.BadParameter(
-        f"« {value} » n'est pas une date : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2026-12-01).",
+        typo(
+            f"« {value} » n'est pas une date : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2026-12-01)."
+        ),
         param_hint="--today",
     )
 
