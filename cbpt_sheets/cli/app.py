@@ -102,7 +102,7 @@ class FrenchHelpFormatter(click.HelpFormatter):
         super().write_dl([(a, typo(b)) for a, b in rows], col_max, col_spacing)
 
 
-class Natural(click.ParamType):
+class Natural(click.ParamType[int]):
     """A whole number, 0 or more, refused in French (click's IntRange shows ``[x>=0]`` in help)."""
 
     name = "nombre entier positif ou nul"
