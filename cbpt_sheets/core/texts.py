@@ -36,11 +36,6 @@ class Text:
         return self.en if lang == "en" else self.fr
 
 
-def lang_of(value: str | None) -> str:
-    """A language code the texts know: "en" for English, "fr" for anything else."""
-    return "en" if value == "en" else "fr"
-
-
 # ---------------------------------------------------------------- talking points
 
 
