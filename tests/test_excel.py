@@ -314,3 +314,22 @@ def test_write_calls_do_not_grow_with_rows(make_workbook: Any, entry: str) -> No
         assert written(book), entry  # it did write
     # a few calls per title row and column of a generated sheet, none per data row
     assert counts[0] == counts[1] <= 40, counts
+
+
+def test_every_ribbon_message_has_french_typography(example_path: Path) -> None:
+    """Issue 15: the message boxes too (no-break spaces before : ; ? ! and inside « »)."""
+    from cbpt_sheets.core.french import has_loose_space
+
+    messages: list[str] = []
+    for entry, selection in (
+        (excel.verify, "A1"),
+        (excel.next_actions, "A1"),
+        (excel.followup_list, "A1"),
+        (excel.call_brief, "B1"),
+        (excel.call_brief, "B4"),
+    ):
+        book = book_of(payload(example_path, selection=selection, active="Organisations"))
+        entry(book, today=TODAY)
+        messages += alerts(book)
+    assert len(messages) >= 4
+    assert not [m for m in messages if has_loose_space(m)]
