@@ -34,7 +34,9 @@ SUIVI_WIDTHS = [8, 12, 28, 60, 24, 16, 26, 14, 14]
 FOLLOWUP_KEYS = tuple(FollowUpItem.model_fields)
 _DANGEROUS = ("=", "+", "-", "@")
 _ID = re.compile(r"^ORG-(\d+)$", re.IGNORECASE)
-_KEEP_TOGETHER = re.compile(r"\d{2}(?: \d{2}){4}|\d{1,2}h\d{0,2}|\bà \d|«\s|\s»")
+_KEEP_TOGETHER = re.compile(
+    r"\d{2}(?: \d{2}){4}|\d{1,2}h\d{0,2}|\bà \d|«\s|\s»|\b(?:[ée]tapes?|steps?) \d"
+)
 _GLUE = "\ue000"  # a private-use character: a space that must not break, restored after
 
 
