@@ -119,7 +119,7 @@ class Natural(click.ParamType[int]):
             except ValueError:
                 self.fail(typo(f"« {value} » n'est pas un nombre entier (ex. 7)."), param, ctx)
         if number < 0:
-            self.fail(typo(f"{number} est négatif : donnez 0 ou un nombre positif."), param, ctx)
+            self.fail(f"{number} est négatif, donnez 0 ou un nombre positif.", param, ctx)
         return number
 
 
