@@ -21,9 +21,16 @@ from __future__ import annotations
 
 
 class CbptError(Exception):
-    """Base of every error cbpt-sheets raises on purpose."""
+    """Base of every error cbpt-sheets raises on purpose (its message in French typography)."""
 
     exit_code = 3
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            from cbpt_sheets.core.french import typo  # light: re and datetime only
+
+            args = (typo(args[0]),)
+        super().__init__(*args)
 
 
 class UnreadableWorkbook(CbptError):

@@ -328,7 +328,7 @@ def next_cells(
             cells[sheet.cell("id", raw_row.row)] = new_id
         assigned = len(missing)
     for raw_row in rows:
-        for key, value in computed_values(by_row[raw_row.row]).items():
+        for key, value in computed_values(by_row[raw_row.row], raw.lang).items():
             if key not in sheet.columns:
                 continue
             old = raw_row.values.get(key)
@@ -371,12 +371,25 @@ class FollowUpFilters:
 
     @property
     def subtitle(self) -> str:
+        """``bénévole : Claire · échéances à 7 jours`` (French)."""
+        return self.subtitle_in("fr")
+
+    def subtitle_in(self, lang: str) -> str:
+        """The filters in words, in ``lang`` (the workbook's language, for the Suivi sheet)."""
+        from cbpt_sheets.core.texts import Sheets
+
+        if self.days is None:
+            horizon = ""
+        elif self.days == 0:
+            horizon = Sheets.FOLLOWUP_TODAY(lang)
+        elif self.days == 1:
+            horizon = Sheets.FOLLOWUP_ONE_DAY(lang)
+        else:
+            horizon = Sheets.FOLLOWUP_DAYS(lang, days=self.days)
         parts = [
-            f"bénévole : {self.volunteer}" if self.volunteer else "",
-            f"bibliothèque : {self.library}" if self.library else "",
-            f"échéances à {self.days} jour{'s' if self.days != 1 else ''}"
-            if self.days is not None
-            else "",
+            Sheets.VOLUNTEER(lang, name=self.volunteer) if self.volunteer else "",
+            Sheets.LIBRARY(lang, name=self.library) if self.library else "",
+            horizon,
         ]
         return " · ".join(p for p in parts if p)
 
@@ -438,7 +451,7 @@ def followup_list(
     actions = planned.actions
     items = followup(actions, today, filters.days, filters.volunteer, filters.library)
     gdpr = gdpr_list(actions, filters.volunteer, filters.library)
-    grid = suivi_grid(items, today, filters.subtitle, gdpr)
+    grid = suivi_grid(items, today, filters.subtitle_in(raw.lang), gdpr, raw.lang)
     named = _named(grid, FOLLOWUP_SHEET.key, raw)
     written = sink.write(Changes(sheets=[named])) if sink is not None else False
     return FollowUpResult(
@@ -492,6 +505,7 @@ class BriefResult:
     grid: SheetGrid
     sheet: str
     written: bool = False
+    lang: str = "fr"  # the workbook's language: the brief's texts are in it
 
 
 def call_brief(
@@ -507,10 +521,10 @@ def call_brief(
         raw = source.read()
         _require_organisations(raw, source)
         result = plan_brief(raw, organisation, today)  # the plan's refusals hold for a brief too
-    grid = fiche_grid(result)
+    grid = fiche_grid(result, raw.lang)
     named = _named(grid, BRIEF_SHEET.key, raw)
     written = sink.write(Changes(sheets=[named])) if sink is not None else False
-    return BriefResult(result, grid, named.name, written)
+    return BriefResult(result, grid, named.name, written, raw.lang)
 
 
 def organisation_at(raw: RawWorkbook, sheet: str, row: int) -> str | None:

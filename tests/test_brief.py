@@ -61,9 +61,9 @@ def test_brief_has_file_history_action_points_and_assets() -> None:
     assert fields["Type"] == "EHPAD / résidence seniors"
     assert fields["Connaît CBPT"] == "Oui"
     assert fields["Suivi"] == "Actif"
-    assert b.history[0] == "Appel du 10/11/2026 : Pas de réponse"
+    assert b.history[0] == "Appel du 10/11/2026\u00a0: Pas de réponse"
     assert b.history[1].startswith(
-        "Appel du 20/11/2026 à 10h30 : Entretien – à rappeler (avec Mme Vasseur"
+        "Appel du 20/11/2026 à 10h30\u00a0: Entretien – à rappeler (avec Mme Vasseur"
     )
     assert b.appointments == [
         "Rendez-vous du 10/12/2026 – à la bibliothèque – avec visite de la bibliothèque – Confirmé"
@@ -76,7 +76,7 @@ def test_brief_has_file_history_action_points_and_assets() -> None:
     assert any("Notes bibliographiques" in a for a in b.assets)
     text = brief_text(b)
     for part in (
-        "Fiche d'appel : EHPAD Les Tilleuls (ORG-0001)",
+        "Fiche d'appel\u00a0: EHPAD Les Tilleuls (ORG-0001)",
         "Prochaine action",
         "Historique",
         "Nos atouts",
@@ -84,7 +84,7 @@ def test_brief_has_file_history_action_points_and_assets() -> None:
         assert part in text
     grid = fiche_grid(b)
     assert grid.name == "Fiche" and grid.rows[0] == [
-        "Fiche d'appel : EHPAD Les Tilleuls (ORG-0001)"
+        "Fiche d'appel\u00a0: EHPAD Les Tilleuls (ORG-0001)"
     ]
 
 
@@ -96,4 +96,4 @@ def test_unknown_organisation_suggests_close_names() -> None:
     with pytest.raises(UnknownOrganisation) as info:
         brief(book(), "Hopital Neker", T)
     assert info.value.exit_code == 2
-    assert "« Hôpital Necker »" in str(info.value)
+    assert "«\u00a0Hôpital Necker\u00a0»" in str(info.value)

@@ -59,7 +59,7 @@ def test_text_output_and_exit_codes(make_workbook: Callable[..., Path]) -> None:
     assert result.exit_code == 0
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith(
-        f"Organisations!{cell('organisations', 'Standard', 2)}  avertissement  phone-format  Standard « 0144494000 »"
+        f"Organisations!{cell('organisations', 'Standard', 2)}  avertissement  phone-format  Standard «\u00a00144494000\u00a0»"
     )
     assert lines[-1] == "0 erreur, 1 avertissement (3 feuilles, 1 ligne)"
     assert run(str(warned), "--today", TODAY, "--strict").exit_code == 1
@@ -96,7 +96,10 @@ def test_fix_rewrites_safely_and_rechecks(
     assert result.exit_code == 0, result.output
     assert "5 corrections appliquées" in result.stdout
     date_cell = cell("calls", "Date", 2)
-    assert f"Appels!{date_cell} : « 3 nov. 2026 » → « 03/11/2026 »" in result.stdout
+    assert (
+        f"Appels!{date_cell}\u00a0: «\u00a03 nov. 2026\u00a0» → «\u00a003/11/2026\u00a0»"
+        in result.stdout
+    )
     assert (
         result.stdout.strip().splitlines()[-1] == "0 erreur, 0 avertissement (3 feuilles, 2 lignes)"
     )

@@ -252,7 +252,7 @@ def test_call_brief_of_the_selected_row(example_path: Path) -> None:
     book = book_of(payload(example_path, selection="B4", active="Organisations"))
     excel.call_brief(book, today=TODAY)
     name = openpyxl.load_workbook(example_path)["Organisations"]["B4"].value
-    assert written(book)[("Fiche", "A1")].startswith(f"Fiche d'appel : {name}")
+    assert written(book)[("Fiche", "A1")].startswith(f"Fiche d'appel\u00a0: {name}")
 
 
 def test_call_brief_without_a_selected_organisation_says_so(example_path: Path) -> None:
@@ -270,9 +270,9 @@ def test_a_workbook_that_is_not_cbpt_gets_a_french_message(tmp_path: Path) -> No
     for entry in (excel.verify, excel.next_actions, excel.followup_list, excel.call_brief):
         book = book_of(payload(path))
         entry(book, today=TODAY)
-        assert any("la feuille « Organisations »" in m or "Cliquez" in m for m in alerts(book)), (
-            entry
-        )
+        assert any(
+            "la feuille «\u00a0Organisations\u00a0»" in m or "Cliquez" in m for m in alerts(book)
+        ), entry
 
 
 # ---------------------------------------------------------------- calls do not grow with rows
@@ -314,3 +314,22 @@ def test_write_calls_do_not_grow_with_rows(make_workbook: Any, entry: str) -> No
         assert written(book), entry  # it did write
     # a few calls per title row and column of a generated sheet, none per data row
     assert counts[0] == counts[1] <= 40, counts
+
+
+def test_every_ribbon_message_has_french_typography(example_path: Path) -> None:
+    """Issue 15: the message boxes too (no-break spaces before : ; ? ! and inside « »)."""
+    from cbpt_sheets.core.french import has_loose_space
+
+    messages: list[str] = []
+    for entry, selection in (
+        (excel.verify, "A1"),
+        (excel.next_actions, "A1"),
+        (excel.followup_list, "A1"),
+        (excel.call_brief, "B1"),
+        (excel.call_brief, "B4"),
+    ):
+        book = book_of(payload(example_path, selection=selection, active="Organisations"))
+        entry(book, today=TODAY)
+        messages += alerts(book)
+    assert len(messages) >= 4
+    assert not [m for m in messages if has_loose_space(m)]

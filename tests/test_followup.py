@@ -116,9 +116,9 @@ def test_suivi_grid_has_a_section_per_bucket_and_a_tick_column() -> None:
          action("B", "first-call", T + dt.timedelta(days=3))],
         T,
     )  # fmt: skip
-    grid = suivi_grid(items, T, "bénévole : Claire")
+    grid = suivi_grid(items, T, "bénévole\u00a0: Claire")
     assert grid.name == "Suivi"
-    assert grid.rows[0] == ["Liste de suivi au 01/12/2026 – bénévole : Claire"]
+    assert grid.rows[0] == ["Liste de suivi au 01/12/2026 – bénévole\u00a0: Claire"]
     titles = [grid.rows[i][0] for i in grid.title_rows[1:]]
     assert titles == ["En retard (1)", "Cette semaine (1)"]
     header = grid.rows[grid.header_rows[0]]

@@ -67,14 +67,15 @@ def test_next_json_has_exactly_the_documented_shape(small: Path, today: dt.date)
     necker = doc["actions"][0]
     assert (
         necker["label"]
-        == "Rappeler Mme Durand (cadre de santé) le 03/12/2026, mardi matin, au 01 44 49 40 00"
+        == "Rappeler le 03/12/2026, mardi matin, au 01 44 49 40 00 et demander à parler à "
+        "M. Martin, rappel convenu avec Mme Durand (cadre de santé)"
     )
     assert (necker["stage"], necker["action"], necker["due"]) == (
         "finding-contact",
         "call-contact",
         "2026-12-03",
     )
-    assert necker["reason"] == "Appel du 28/11/2026 : Responsable absent – rappel convenu"
+    assert necker["reason"] == "Appel du 28/11/2026\u00a0: Responsable absent – rappel convenu"
 
 
 def test_followup_json_shape_and_filters(small: Path) -> None:
@@ -146,9 +147,9 @@ def test_next_write_fills_computed_columns_and_ids_then_changes_nothing(
     headers = [c.value for c in ws[1]]
     row2 = dict(zip(headers, [c.value for c in ws[2]], strict=False))
     assert row2["Étape"] == "Recherche du bon interlocuteur (étape 3)"
-    assert row2["Prochaine action"].startswith("Rappeler Mme Durand")
+    assert row2["Prochaine action"].endswith("rappel convenu avec Mme Durand (cadre de santé)")
     assert row2["Échéance"].date() == dt.date(2026, 12, 3)
-    assert row2["Motif"] == "Appel du 28/11/2026 : Responsable absent – rappel convenu"
+    assert row2["Motif"] == "Appel du 28/11/2026\u00a0: Responsable absent – rappel convenu"
     ids = [ws.cell(row=r, column=headers.index("ID") + 1).value for r in (2, 3, 4)]
     assert ids == ["ORG-0004", "ORG-0005", "ORG-0006"]
     content = small.read_bytes()
@@ -170,14 +171,14 @@ def test_followup_and_brief_write_twice_change_nothing_the_second_time(small: Pa
     assert small.read_bytes() == content
     assert (
         openpyxl.load_workbook(small)["Fiche"]["A1"].value
-        == "Fiche d'appel : Hôpital Necker (ORG-0004)"
+        == "Fiche d'appel\u00a0: Hôpital Necker (ORG-0004)"
     )
 
 
 def test_brief_unknown_organisation_is_a_usage_error(small: Path) -> None:
     result = CliRunner().invoke(cli, ["brief", str(small), "Hopital Neker"])
     assert result.exit_code == 2
-    assert "Vouliez-vous dire : « Hôpital Necker »" in result.output
+    assert "Vouliez-vous dire\u00a0: «\u00a0Hôpital Necker\u00a0»" in result.output
 
 
 def test_example_workbook_every_organisation_has_an_action(
@@ -226,7 +227,7 @@ def test_progress_shows_only_on_a_terminal_for_big_text_output(
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     with cli_module.progress(big, "text"):
         pass
-    assert "Lecture et calcul de « gros.xlsx » (1,0 Mo)…" in capsys.readouterr().err
+    assert "Lecture et calcul de «\u00a0gros.xlsx\u00a0» (1,0 Mo)…" in capsys.readouterr().err
     with cli_module.progress(big, "json"):
         pass
     assert capsys.readouterr().err == ""

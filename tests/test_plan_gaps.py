@@ -80,7 +80,7 @@ def test_unreadable_dates_block_the_organisation_and_name_the_cells(two_orgs: An
     assert ("Appels", "A3") in cells
     assert ("Appels", "A4") in cells
     assert ("Appels", "L4") in cells  # the agreed call-back date is not lost silently
-    assert "Appels!A3 (date illisible « 5/11 »)" in action.label
+    assert "Appels!A3 (date illisible «\u00a05/11\u00a0»)" in action.label
     assert "cbpt-sheets next" in action.label
     assert "Appels!A4" in action.label
     assert action.talking_points == []
@@ -114,8 +114,9 @@ def test_a_close_name_attaches_the_row_and_blocks_the_organisation(two_orgs: Any
     assert [(b.sheet, b.cell, b.code) for b in action.blocked_by] == [
         ("Appels", "C3", "unknown-organisation")
     ]
-    assert "organisation inconnue « Societe Fictiva », sans doute « Société Fictiva SA »" in (
-        action.label
+    assert (
+        "organisation inconnue «\u00a0Societe Fictiva\u00a0», sans doute «\u00a0Société Fictiva SA\u00a0»"
+        in (action.label)
     )
     assert result.unmatched == []
 
@@ -147,7 +148,7 @@ def test_a_contact_dated_after_today_blocks(two_orgs: Any) -> None:
     action = action_of(planned(path), NAME)
     assert action.action == "correct-entry"
     assert [(b.cell, b.code) for b in action.blocked_by] == [("A2", "future-date")]
-    assert "date postérieure à aujourd'hui « 10/12/2026 »" in action.label
+    assert "date postérieure à aujourd'hui «\u00a010/12/2026\u00a0»" in action.label
 
 
 def test_a_value_outside_its_list_blocks(two_orgs: Any) -> None:
@@ -183,7 +184,7 @@ def test_brief_shows_the_rows_to_correct(two_orgs: Any) -> None:
     path = two_orgs([call(dt.date(2026, 11, 3), "Pas de réponse"), call("5/11", "Pas de réponse")])
     result = plan_brief(read_raw(path), NAME, T)
     assert result.next_action.action == "correct-entry"
-    assert any("Ligne 3 de « Appels », à corriger" in line for line in result.history)
+    assert any("Ligne 3 de «\u00a0Appels\u00a0», à corriger" in line for line in result.history)
 
 
 # ---------------------------------------------------------------- structure

@@ -211,4 +211,4 @@ def test_commands_refuse_a_workbook_without_organisations(
         args.append(str(path))
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 3
-    assert "la feuille « Organisations » est absente" in result.output
+    assert "la feuille «\u00a0Organisations\u00a0» est absente" in result.output

@@ -67,8 +67,8 @@ def test_followup_says_when_a_filter_names_nobody(example_path: Path) -> None:
         cli, ["followup", str(example_path), "--volunteer", "Personne", "--today", "2026-12-01"]
     )
     assert result.exit_code == 0
-    assert "aucune organisation n'a « Personne » comme bénévole" in result.output
-    assert "« Claire Martin », « Jacques Lefèvre »" in result.output
+    assert "aucune organisation n'a «\u00a0Personne\u00a0» comme bénévole" in result.output
+    assert "«\u00a0Claire Martin\u00a0», «\u00a0Jacques Lefèvre\u00a0»" in result.output
     quiet = CliRunner().invoke(
         cli, ["followup", str(example_path), "--volunteer", "Claire", "--today", "2026-12-01"]
     )

@@ -87,7 +87,7 @@ def test_rule_1_opt_out_anywhere_in_history_wins_over_an_appointment() -> None:
     calls = [call(D(2026, 11, 2), "opt-out", row=2), call(D(2026, 11, 20), "meeting-set", row=3)]
     a = one(org(), calls, [meeting(D(2026, 12, 10), "confirmed")])
     check(a, 1, "do-not-contact", "none", None)
-    assert a.reason == "Appel du 02/11/2026 : Refus d'être recontacté"
+    assert a.reason == "Appel du 02/11/2026\u00a0: Refus d'être recontacté"
 
 
 def test_rule_2_closed() -> None:
@@ -115,7 +115,7 @@ def test_rule_4_confirm_the_earliest_coming_appointment() -> None:
         "Appeler Mme Durand au 01 44 49 40 00 d'ici le 08/12/2026 "
         "pour confirmer le rendez-vous du 10/12/2026"
     )
-    assert a.reason == "Rendez-vous du 10/12/2026 : Proposé"
+    assert a.reason == "Rendez-vous du 10/12/2026\u00a0: Proposé"
 
 
 def test_rule_5_prepare_a_confirmed_appointment_across_a_weekend() -> None:
@@ -139,7 +139,7 @@ def test_rule_8_event_to_organise() -> None:
     m = meeting(D(2026, 11, 20), "held", result="event", welcome_event="Café littéraire")
     a = one(org(), [call(D(2026, 11, 10), "meeting-set")], [m])
     check(a, 8, "appointment", "organise-event", D(2026, 11, 27))
-    assert "« Café littéraire »" in a.label
+    assert "«\u00a0Café littéraire\u00a0»" in a.label
 
 
 def test_rule_9_agreement_to_sign() -> None:
@@ -203,13 +203,13 @@ def test_appointment_older_than_the_latest_contact_gives_way_to_the_contact() ->
 def test_rule_14_no_phone() -> None:
     a = one(org(switchboard=None))
     check(a, 14, "preparation", "find-number", T)
-    assert a.reason == "Aucun contact enregistré ; pas de numéro de téléphone"
+    assert a.reason == "Aucun contact enregistré\u00a0; pas de numéro de téléphone"
 
 
 def test_rule_15_missing_preparation_named() -> None:
     a = one(org(objective=None, staff=None))
     check(a, 15, "preparation", "complete-preparation", T)
-    assert a.label == "Compléter la fiche avant d'appeler : Effectifs, Objectif"
+    assert a.label == "Compléter la fiche avant d'appeler\u00a0: Effectifs, Objectif"
 
 
 def test_rule_16_first_call() -> None:
@@ -289,7 +289,7 @@ def test_rule_23_redirected_with_department_only() -> None:
     c = call(D(2026, 11, 27), "redirected", department="Ressources humaines")
     a = one(org(address="149 rue de Sèvres", postcode="75015", city="Paris"), [c])
     check(a, 23, "finding-contact", "send-letter", D(2026, 11, 30))
-    assert "« Ressources humaines », 149 rue de Sèvres, 75015 Paris" in a.label
+    assert "«\u00a0Ressources humaines\u00a0», 149 rue de Sèvres, 75015 Paris" in a.label
 
 
 def test_rule_24_no_redirection() -> None:
@@ -306,7 +306,7 @@ def test_rule_25_follow_up_mail_and_letter() -> None:
     for outcome, channel in (("mail-sent", "email"), ("letter-sent", "letter")):
         a = one(org(), [call(D(2026, 11, 20), outcome, channel=channel)])
         check(a, 25, "finding-contact", "follow-up-call", D(2026, 11, 27))
-    assert a.reason == "Courrier du 20/11/2026 : Courrier envoyé"
+    assert a.reason == "Courrier du 20/11/2026\u00a0: Courrier envoyé"
     assert a.label == (
         "Appeler M. Martin (directeur) le 27/11/2026 au 01 44 49 40 00 "
         "pour faire suite au courrier du 20/11/2026"
@@ -345,7 +345,7 @@ def test_rule_28_send_information() -> None:
 def test_rule_29_not_interested_recontact_later() -> None:
     a = one(org(), [call(D(2026, 1, 31), "not-interested")])
     check(a, 29, "closed", "recontact-later", D(2027, 1, 31))
-    assert a.label == "Rien à faire pour l'instant : recontacter après le 31/01/2027"
+    assert a.label == "Rien à faire pour l'instant\u00a0: recontacter après le 31/01/2027"
 
 
 # ---------------------------------------------------------------- order, labels, extras
@@ -383,22 +383,48 @@ def test_label_names_the_freshest_contact_and_number() -> None:
             c.model_copy(update={"row": 3}),
         ],
     )
-    assert (
-        a.label
-        == "Rappeler Mme Durand (cadre de santé) le 03/12/2026, mardi matin, au 01 44 49 40 00"
+    # Rule 20: ask for the head, and say who agreed the call-back (issue 15).
+    assert a.label == (
+        "Rappeler le 03/12/2026, mardi matin, au 01 44 49 40 00 et demander à parler à "
+        "M. Martin (directeur), rappel convenu avec Mme Durand (cadre de santé)"
     )
-    assert a.reason == "Appel du 28/11/2026 : Responsable absent – rappel convenu"
+    assert a.reason == "Appel du 28/11/2026\u00a0: Responsable absent – rappel convenu"
     assert (a.contact, a.phone) == ("Mme Durand", "01 44 49 40 00")  # name alone, as interfaces.md
     # Without a number obtained, the sheet's contact phone beats the switchboard.
     bare = c.model_copy(update={"phone": None, "contact": None, "role": None})
     a = one(o, [bare])
-    assert a.label == "Rappeler M. Leroy (DRH) le 03/12/2026, mardi matin, au 01 44 49 40 01"
-    # Without any name, nothing dangles.
+    assert a.label == (
+        "Rappeler le 03/12/2026, mardi matin, au 01 44 49 40 01 et demander à parler à "
+        "M. Martin (directeur), comme convenu lors du dernier appel"
+    )
+    # Without any name, the head of the establishment is asked for; nothing dangles.
     a = one(
         org(head=None, head_role=None, switchboard=None),
         [bare.model_copy(update={"callback_slot": None})],
     )
-    assert a.label == "Rappeler votre interlocuteur le 03/12/2026"
+    assert a.label == (
+        "Rappeler le 03/12/2026 et demander à parler au responsable de l'établissement "
+        "(ou au bon interlocuteur), comme convenu lors du dernier appel"
+    )
+
+
+def test_rule_20_asks_for_the_right_contact_and_names_who_agreed() -> None:
+    """The secretary who answered agreed the call-back; the label asks for the head or contact."""
+    secretary = call(
+        D(2026, 11, 28), "head-absent-callback", contact="Mme Roux", role="secrétariat",
+        callback_date=D(2026, 12, 3), callback_slot="après 14h",
+    )  # fmt: skip
+    no_head = org(head=None, head_role=None, contact="M. Leroy", contact_role="DRH")
+    a = one(no_head, [secretary])
+    assert "demander à parler à M. Leroy (DRH)" in a.label
+    assert a.label.endswith("rappel convenu avec Mme Roux (secrétariat)")
+    assert a.label.startswith("Rappeler le 03/12/2026, après 14h, au ")
+    # The person who agreed is the one named to reach: not asked for twice.
+    same = one(no_head, [secretary.model_copy(update={"contact": "M. Leroy", "role": "DRH"})])
+    assert same.label.endswith("et demander à parler à M. Leroy (DRH), qui a convenu de ce rappel")
+    # Step 3 talking points while finding the right person.
+    assert a.stage == "finding-contact"
+    assert a.talking_points[0].startswith("Étape 3\u00a0: demandez à parler à M. Leroy (DRH)")
 
 
 def test_linked_by_id_and_folded_name() -> None:
@@ -427,7 +453,7 @@ def test_talking_points_follow_knows_cbpt_and_type() -> None:
         "faites dire à votre interlocuteur ce qu'il en sait" in p for p in yes.talking_points
     )
     assert any("CSE" in p for p in yes.talking_points)
-    no = one(org(type="seniors", knows_cbpt="no"))
+    no = one(org(type="seniors", knows_cbpt="no"), [call(D(2026, 11, 27), "call-back")])
     assert any(p.startswith("Présentez la bibliothèque") for p in no.talking_points)
     assert any("personnes âgées" in p for p in no.talking_points)
     assert any("rendez-vous" in p for p in no.talking_points)

@@ -37,7 +37,7 @@ def test_broken_file_exits_3_with_one_french_message(corpus: dict[str, Path], na
     assert result.exit_code == 3, (result.output, result.exception)
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Erreur : ")
+    assert len(lines) == 1 and lines[0].startswith("Erreur\u00a0: ")
     assert corpus[name].name in lines[0]
     assert "Traceback" not in result.output and "Error" not in lines[0]
     with pytest.raises(UnreadableWorkbook):

@@ -21,6 +21,7 @@ from cbpt_sheets.cli.app import (
     handle_errors,
     parse_day,
     progress,
+    say,
     today_option,
     width,
 )
@@ -57,7 +58,7 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
             if result.written
             else f"{path.name} : déjà à jour, rien à écrire."
         )
-        click.echo(message, err=fmt == "json")
+        say(message, err=fmt == "json")
     if fmt == "json":
         echo_json(next_json(result.actions, day, result.unmatched))
     else:

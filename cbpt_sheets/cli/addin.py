@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cbpt_sheets.cli.app import cli, handle_errors
+from cbpt_sheets.cli.app import cli, handle_errors, say
 
 
 @cli.group("addin")
@@ -38,8 +38,8 @@ def addin_build(path: Path | None) -> None:
             param_hint="PATH",
         )
     built = build_addin(path)
-    click.echo(f"Complément construit : {built.resolve()}")
-    click.echo("Pour l'installer dans Excel : cbpt-sheets addin install")
+    say(f"Complément construit : {built.resolve()}")
+    say("Pour l'installer dans Excel : cbpt-sheets addin install")
 
 
 @addin_group.command("install")
@@ -59,5 +59,5 @@ def addin_install() -> None:
     from cbpt_sheets.excel.addin import install_addin
 
     installed = install_addin()
-    click.echo(f"Complément installé : {installed}")
-    click.echo("Fermez puis rouvrez Excel : l'onglet CBPT apparaît dans le ruban.")
+    say(f"Complément installé : {installed}")
+    say("Fermez puis rouvrez Excel : l'onglet CBPT apparaît dans le ruban.")

@@ -11,12 +11,13 @@ import functools
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from cbpt_sheets.core.french import typo
 from cbpt_sheets.errors import CbptError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,8 +63,8 @@ CLICK_FR: dict[str, str] = {
 
 
 def _click_fr(message: str) -> str:
-    """The French of one of click's messages (unchanged when not translated)."""
-    return CLICK_FR.get(message, message)
+    """The French of one of click's messages (unchanged when not translated), French typography."""
+    return typo(CLICK_FR.get(message, message))
 
 
 def _click_nfr(singular: str, plural: str, n: int) -> str:
@@ -83,7 +84,52 @@ def _frenchify_click() -> None:
             module.ngettext = _click_nfr  # type: ignore[attr-defined]
 
 
+class FrenchHelpFormatter(click.HelpFormatter):
+    """click's help with French typography (no-break space before : ; ? ! and inside « »)."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, typo(prefix) if prefix else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(typo(heading))
+
+    def write_text(self, text: str) -> None:
+        super().write_text(typo(text))
+
+    def write_dl(
+        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        super().write_dl([(a, typo(b)) for a, b in rows], col_max, col_spacing)
+
+
+class Natural(click.ParamType[int]):
+    """A whole number, 0 or more, refused in French (click's IntRange shows ``[x>=0]`` in help)."""
+
+    name = "nombre entier positif ou nul"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            try:
+                number = int(str(value).strip())
+            except ValueError:
+                self.fail(typo(f"« {value} » n'est pas un nombre entier (ex. 7)."), param, ctx)
+        if number < 0:
+            self.fail(f"{number} est négatif, donnez 0 ou un nombre positif.", param, ctx)
+        return number
+
+
 _frenchify_click()
+click.Context.formatter_class = FrenchHelpFormatter
+
+
+def say(message: str, err: bool = False, nl: bool = True) -> None:
+    """A French message on stdout (stderr with ``err``), with French typography."""
+    click.echo(typo(message), err=err, nl=nl)
 
 
 def parse_day(value: str | None) -> dt.date:
@@ -96,7 +142,9 @@ def parse_day(value: str | None) -> dt.date:
         except ValueError:
             continue
     raise click.BadParameter(
-        f"« {value} » n'est pas une date : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2026-12-01).",
+        typo(
+            f"« {value} » n'est pas une date : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2026-12-01)."
+        ),
         param_hint="--today",
     )
 
@@ -117,7 +165,7 @@ def progress(path: Path, fmt: str = "text") -> Iterator[None]:
     show = fmt == "text" and size >= BIG_FILE_BYTES and sys.stderr.isatty()
     if show:
         mb = f"{size / 1_000_000:.1f}".replace(".", ",")
-        click.echo(f"Lecture et calcul de « {path.name} » ({mb} Mo)…", err=True, nl=False)
+        say(f"Lecture et calcul de « {path.name} » ({mb} Mo)…", err=True, nl=False)
     try:
         yield
     finally:
@@ -165,7 +213,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except CbptError as exc:
-            click.echo(f"Erreur : {exc}", err=True)
+            say(f"Erreur : {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrompu.", err=True)
@@ -179,7 +227,7 @@ def handle_errors(func: F) -> F:
         except Exception as exc:  # a bug, not the volunteer's fault: no traceback for them
             if os.environ.get("CBPT_DEBUG"):
                 raise
-            click.echo(
+            say(
                 f"Erreur inattendue ({type(exc).__name__} : {exc}). Ce n'est pas de votre faute : "
                 "signalez-la aux responsables de cbpt-sheets avec le classeur concerné "
                 "(relancez avec CBPT_DEBUG=1 pour le détail technique).",

@@ -18,6 +18,7 @@ from cbpt_sheets.cli.app import (
     forced,
     handle_errors,
     parse_day,
+    say,
     today_option,
     width,
 )
@@ -49,6 +50,7 @@ def brief_command(path: Path, organisation: str, today: str | None, write: bool)
     )
     from cbpt_sheets.render import brief_text
 
-    click.echo(brief_text(result.brief, width()))
+    click.echo(brief_text(result.brief, width(), result.lang))
     if write:
-        click.echo(f"{path.name} : feuille Fiche {'écrite' if result.written else 'déjà à jour'}.")
+        done = "écrite" if result.written else "déjà à jour"
+        say(f"{path.name} : feuille {result.sheet} {done}.")

@@ -22,6 +22,7 @@ from cbpt_sheets.cli.app import (
     handle_errors,
     parse_day,
     progress,
+    say,
     today_option,
 )
 
@@ -87,7 +88,7 @@ def check_command(
     if fmt == "json":
         echo_json(report.model_dump(mode="json"))
     else:
-        click.echo(render_text(report, checked.sheets, checked.rows))
+        say(render_text(report, checked.sheets, checked.rows))
     failed = report.counts.get("error", 0) > 0 or (strict and report.counts.get("warning", 0) > 0)
     sys.exit(1 if failed else 0)
 
@@ -97,7 +98,7 @@ def _echo_fixes(fixed: operations.FixResult, fmt: str) -> None:
     from cbpt_sheets.core.french import plural
     from cbpt_sheets.render.checks import fix_line
 
-    out = click.echo if fmt == "text" else functools.partial(click.echo, err=True)
+    out = say if fmt == "text" else functools.partial(say, err=True)
     if fixed.fixes:
         out(f"{plural(len(fixed.fixes), 'correction appliquée', 'corrections appliquées')} :")
         for item in fixed.fixes:

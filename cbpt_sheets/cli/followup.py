@@ -13,6 +13,7 @@ import click
 
 from cbpt_sheets import operations
 from cbpt_sheets.cli.app import (
+    Natural,
     cli,
     existing_path,
     force_option,
@@ -20,6 +21,7 @@ from cbpt_sheets.cli.app import (
     handle_errors,
     parse_day,
     progress,
+    say,
     today_option,
     width,
 )
@@ -28,8 +30,8 @@ from cbpt_sheets.cli.app import (
 @cli.command("followup")
 @click.argument("path", type=existing_path)
 @today_option
-@click.option("--days", type=click.IntRange(min=0), metavar="N",
-              help="Seulement les actions à échéance dans N jours au plus (les retards toujours).")  # fmt: skip
+@click.option("--days", type=Natural(), metavar="N",
+              help="Seulement les actions à échéance dans N jours au plus, N entier positif ou nul (les retards toujours).")  # fmt: skip
 @click.option("--volunteer", metavar="NOM", help="Seulement les organisations de ce bénévole.")
 @click.option("--library", metavar="NOM", help="Seulement les organisations de cette bibliothèque.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx"]), default="text",
@@ -71,17 +73,18 @@ def followup_command(
         )
     for unknown in result.unknown:
         listed = ", ".join(f"« {name} »" for name in unknown.known) or "aucun nom saisi"
-        click.echo(
+        say(
             f"Attention : aucune organisation n'a « {unknown.wanted} » comme {unknown.what}. "
             f"Noms présents dans le classeur : {listed}.",
             err=True,
         )
     if write:
-        message = "feuille Suivi réécrite" if result.written else "feuille Suivi déjà à jour"
-        click.echo(f"{path.name} : {message}.", err=fmt in ("json", "csv") and output is None)
+        done = "réécrite" if result.written else "déjà à jour"
+        message = f"feuille {result.sheet} {done}"
+        say(f"{path.name} : {message}.", err=fmt in ("json", "csv") and output is None)
     if output is not None:
         operations.save_followup(result, fmt, output, width())
-        click.echo(f"Liste de suivi écrite : {output}")
+        say(f"Liste de suivi écrite : {output}")
         return
     from cbpt_sheets.render.formats import followup_output
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from cbpt_sheets import operations
-from cbpt_sheets.cli.app import cli, handle_errors, parse_day, today_option, width
+from cbpt_sheets.cli.app import cli, handle_errors, parse_day, say, today_option, width
 
 DEMO_NAME = "exemple-suivi.xlsx"
 SHEET_LABELS = {"organisations": "organisations", "calls": "appels", "appointments": "rendez-vous"}
@@ -36,7 +36,7 @@ def new_command(path: Path, lang: str, example: bool, force: bool) -> None:
     from cbpt_sheets.ooxml.template import create_workbook
 
     created = create_workbook(path, lang=lang, example=example, force=force)
-    click.echo(f"Classeur créé : {created}")
+    say(f"Classeur créé : {created}")
 
 
 @cli.command("demo")
@@ -58,16 +58,16 @@ def demo_command(directory: Path, today: str | None) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / DEMO_NAME
     if path.exists():
-        click.echo(
+        say(
             f"{path} existe déjà : il est utilisé tel quel (supprimez-le pour repartir de l'exemple)."
         )
     else:
         create_workbook(path, example=True, today=day)
-        click.echo(f"Classeur d'exemple écrit : {path}")
+        say(f"Classeur d'exemple écrit : {path}")
     for section in demo_sections(path, day):
-        click.echo(section)
-        click.echo("")
-    click.echo(f"Ouvrez {path} dans Excel ou LibreOffice, puis essayez : cbpt-sheets check {path}")
+        say(section)
+        say("")
+    say(f"Ouvrez {path} dans Excel ou LibreOffice, puis essayez : cbpt-sheets check {path}")
 
 
 def demo_sections(path: Path, day: dt.date) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from cbpt_sheets.core.texts import Text
+
 
 class Stage:
     """Stage codes (next-actions.md, "Stages"; "to-correct" from its second generation)."""
@@ -47,16 +49,27 @@ class Action:
     RECONTACT_LATER: Final = "recontact-later"
 
 
-STAGES: dict[str, str] = {
-    Stage.TO_CORRECT: "À corriger",
-    Stage.PREPARATION: "Préparation",
-    Stage.FIRST_CALL: "Premier appel (étapes 1–2)",
-    Stage.FINDING_CONTACT: "Recherche du bon interlocuteur (étape 3)",
-    Stage.CONVERSATION: "Entretien (étape 4)",
-    Stage.APPOINTMENT: "Rendez-vous",
-    Stage.PARTNER: "Partenaire",
-    Stage.CLOSED: "Clos",
-    Stage.PAUSED: "En pause",
-    Stage.DO_NOT_CONTACT: "Ne pas contacter",
+STAGE_NAMES: dict[str, Text] = {
+    Stage.TO_CORRECT: Text("À corriger", "To correct"),
+    Stage.PREPARATION: Text("Préparation", "Preparation"),
+    Stage.FIRST_CALL: Text("Premier appel (étapes 1–2)", "First call (steps 1–2)"),
+    Stage.FINDING_CONTACT: Text(
+        "Recherche du bon interlocuteur (étape 3)", "Finding the right contact (step 3)"
+    ),
+    Stage.CONVERSATION: Text("Entretien (étape 4)", "Conversation (step 4)"),
+    Stage.APPOINTMENT: Text("Rendez-vous", "Appointment"),
+    Stage.PARTNER: Text("Partenaire", "Partner"),
+    Stage.CLOSED: Text("Clos", "Closed"),
+    Stage.PAUSED: Text("En pause", "Paused"),
+    Stage.DO_NOT_CONTACT: Text("Ne pas contacter", "Do not contact"),
 }
+"""Stage code -> its name in French and English (the Étape / Stage column)."""
+
+STAGES: dict[str, str] = {code: name.fr for code, name in STAGE_NAMES.items()}
 """Stage code -> French label (the Étape column)."""
+
+
+def stage_name(code: str, lang: str = "fr") -> str:
+    """The name of a stage in the workbook's language (the code itself when unknown)."""
+    name = STAGE_NAMES.get(code)
+    return name.pick(lang) if name is not None else code

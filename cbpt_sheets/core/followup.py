@@ -7,13 +7,24 @@ from collections.abc import Iterable
 
 from cbpt_sheets.core.models import FollowUpItem, NextAction
 from cbpt_sheets.core.schema import fold
+from cbpt_sheets.core.texts import Text
 
-BUCKETS: dict[str, str] = {
-    "overdue": "En retard",
-    "today": "Aujourd'hui",
-    "this-week": "Cette semaine",
-    "later": "Plus tard",
+BUCKET_NAMES: dict[str, Text] = {
+    "overdue": Text("En retard", "Overdue"),
+    "today": Text("Aujourd'hui", "Today"),
+    "this-week": Text("Cette semaine", "This week"),
+    "later": Text("Plus tard", "Later"),
 }
+"""Bucket code -> its title in French and English (BUCKETS is the French view)."""
+CATEGORY_NAMES: dict[str, Text] = {
+    "call": Text("Appeler", "Call"),
+    "write": Text("Écrire", "Write"),
+    "appointment": Text("Rendez-vous", "Appointment"),
+    "preparation": Text("Préparer", "Prepare"),
+    "later": Text("Plus tard", "Later"),
+}
+"""Category code -> its name in French and English (CATEGORY_LABELS is the French view)."""
+BUCKETS: dict[str, str] = {code: name.fr for code, name in BUCKET_NAMES.items()}
 """Bucket code -> French title, in display order."""
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -36,13 +47,9 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "preparation": ("correct-entry", "find-number", "complete-preparation", "find-contact"),
     "later": ("recontact-later",),
 }
-CATEGORY_LABELS: dict[str, str] = {
-    "call": "Appeler",
-    "write": "Écrire",
-    "appointment": "Rendez-vous",
-    "preparation": "Préparer",
-    "later": "Plus tard",
-}
+CATEGORY_LABELS: dict[str, str] = {code: name.fr for code, name in CATEGORY_NAMES.items()}
+NOTHING_TO_DO = frozenset({"recontact-later"})
+"""Actions listed for their date but with nothing to do now: no box to tick in the Suivi sheet."""
 CATEGORY_OF: dict[str, str] = {
     action: cat for cat, actions in CATEGORIES.items() for action in actions
 }

@@ -13,6 +13,7 @@ from cbpt_sheets.core.codes import STAGES as STAGES  # re-exported: the Étape l
 from cbpt_sheets.core.codes import Action, Stage
 from cbpt_sheets.core.french import format_date as d
 from cbpt_sheets.core.french import format_time as hm
+from cbpt_sheets.core.french import typo
 from cbpt_sheets.core.models import (
     Appointment,
     BlockedCell,
@@ -27,10 +28,12 @@ from cbpt_sheets.core.rgpd import retention_clock
 from cbpt_sheets.core.schema import (
     APPOINTMENT_RESULT,
     APPOINTMENT_STATUS,
+    ORGANISATIONS,
     OUTCOME,
     PREPARATION_FIELDS,
     fold,
 )
+from cbpt_sheets.core.texts import TYPE_POINTS, Talk
 
 CHANNEL_EVENT = {"phone": "Appel", "email": "Mail", "letter": "Courrier", "visit": "Visite"}
 ACTIVE_STATUSES = ("proposed", "confirmed")
@@ -200,8 +203,11 @@ def link(
     return histories
 
 
-def _correct_entry(blockers: Sequence[Blocker], today: dt.date) -> _Outcome:
-    """Rule 1b: the rows of this organisation that the plan could not use come first."""
+def _correct_entry(blockers: Sequence[Blocker], today: dt.date, lang: str = "fr") -> _Outcome:
+    """Rule 1b: the rows of this organisation that the plan could not use come first.
+
+    What is wrong with each cell (``Blocker.what``) is said in French whatever ``lang``.
+    """
     cells: dict[tuple[str, str], list[Blocker]] = {}
     for b in blockers:
         cells.setdefault((b.sheet, b.cell), []).append(b)
@@ -211,19 +217,26 @@ def _correct_entry(blockers: Sequence[Blocker], today: dt.date) -> _Outcome:
         for ref, found in zip(refs[:MAX_CELLS_IN_LABEL], list(cells.values()), strict=False)
     ]
     rest = len(refs) - len(shown)
-    if rest:
-        shown.append(f"{rest} autre{'s' if rest > 1 else ''} cellule{'s' if rest > 1 else ''}")
-    listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " et " + shown[-1]
-    label = (
-        f"Corriger d'abord {listed}, puis relancer le calcul (bouton « Prochaines actions » "
-        "ou cbpt-sheets next) : la prochaine action ne se calcule pas sur une saisie à corriger"
-    )
     count = len(refs)
-    reason = (
-        f"{count} cellule{'s' if count > 1 else ''} à corriger : "
-        + ", ".join(refs[:MAX_CELLS_IN_REASON])
-        + (" …" if count > MAX_CELLS_IN_REASON else "")
-    )
+    if lang == "en":
+        if rest:
+            shown.append(f"{rest} other cell{'s' if rest > 1 else ''}")
+        listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+        label = (
+            f"First correct {listed}, then compute again (“Prochaines actions” button or "
+            "cbpt-sheets next): the next action is not computed on an entry to correct"
+        )
+        reason = f"{count} cell{'s' if count > 1 else ''} to correct: "
+    else:
+        if rest:
+            shown.append(f"{rest} autre{'s' if rest > 1 else ''} cellule{'s' if rest > 1 else ''}")
+        listed = shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " et " + shown[-1]
+        label = (
+            f"Corriger d'abord {listed}, puis relancer le calcul (bouton « Prochaines actions » "
+            "ou cbpt-sheets next) : la prochaine action ne se calcule pas sur une saisie à corriger"
+        )
+        reason = f"{count} cellule{'s' if count > 1 else ''} à corriger : "
+    reason += ", ".join(refs[:MAX_CELLS_IN_REASON]) + (" …" if count > MAX_CELLS_IN_REASON else "")
     return _Outcome(
         rule="1b",
         stage=Stage.TO_CORRECT,
@@ -234,7 +247,6 @@ def _correct_entry(blockers: Sequence[Blocker], today: dt.date) -> _Outcome:
     )
 
 
-NO_TALK = frozenset({Action.NONE, Action.CORRECT_ENTRY})  # nothing to say on the phone
 MAX_CELLS_IN_LABEL = 3  # the label names the first cells; the JSON's blocked_by has them all
 MAX_CELLS_IN_REASON = 6
 
@@ -285,97 +297,173 @@ def knows_cbpt(org: Organisation, timeline: Sequence[Contact]) -> str | None:
     return org.knows_cbpt
 
 
-def missing_preparation(org: Organisation) -> list[str]:
-    """The preparation fields still blank, by their French names."""
+def missing_preparation(org: Organisation, lang: str = "fr") -> list[str]:
+    """The preparation fields still blank, by their names (French, or English headers)."""
     return [
-        f.name for f in PREPARATION_FIELDS if all(getattr(org, k) in (None, "") for k in f.keys)
+        f.name if lang != "en" else ORGANISATIONS.column(f.key).en
+        for f in PREPARATION_FIELDS
+        if all(getattr(org, k) in (None, "") for k in f.keys)
     ]
 
 
-def talking_points(org: Organisation, timeline: Sequence[Contact]) -> list[str]:
-    """What to say at the next conversation (step 4 of the guide), adapted to the organisation."""
+def ask_for(org: Organisation) -> str:
+    """Whom to ask for on the phone: the Responsable named, else the Interlocuteur, else empty."""
+    if org.head:
+        return who(org.head, org.head_role)
+    return who(org.contact, org.contact_role) if org.contact else ""
+
+
+def _whom(org: Organisation, lang: str) -> str:
+    """``à M. Leroy (DRH)`` or ``au responsable de l'établissement`` (step 2, step 3)."""
+    person = ask_for(org)
+    return Talk.TO_PERSON(lang, person=person) if person else Talk.THE_HEAD(lang)
+
+
+SILENT_ACTIONS = frozenset(
+    {
+        Action.NONE,
+        Action.CORRECT_ENTRY,
+        Action.RECORD_APPOINTMENT_REPORT,
+        Action.SEND_AGREEMENT,
+        Action.RECONTACT_LATER,
+    }
+)
+"""Actions with nothing to say on the phone: closed, paused, opt-out, data entry, paperwork."""
+SILENT_STAGES = frozenset(
+    {Stage.TO_CORRECT, Stage.PARTNER, Stage.CLOSED, Stage.PAUSED, Stage.DO_NOT_CONTACT}
+)
+
+
+def talking_points(
+    org: Organisation,
+    timeline: Sequence[Contact],
+    action: str = Action.CALL_BACK,
+    stage: str = Stage.CONVERSATION,
+    lang: str = "fr",
+    visit: bool = False,
+) -> list[str]:
+    """What to say at the next contact (« Quoi dire »), following the stage of the call guide.
+
+    Before a first call: the preparation and steps 1-2; while finding the right person:
+    step 3; in a conversation: step 4 (adapted to what they know of CBPT and to the
+    organisation's type), proposing a meeting; once a meeting is set: preparing it,
+    never proposing it again; nothing for closed, paused, partner or do-not-contact
+    organisations, nor for data entry. ``visit``: the meeting includes a visit of the
+    library. Returns the points in ``lang`` ("fr" or "en"), in the order to say them.
+    """
+    if action in SILENT_ACTIONS or stage in SILENT_STAGES:
+        return []
+    expectations = [c.expectations for c in timeline if c.expectations]
+    noted = [Talk.EXPECTATIONS_NOTED(lang, what=expectations[-1])] if expectations else []
+    adapted = [TYPE_POINTS[org.type](lang)] if org.type in TYPE_POINTS else []
+    if stage in (Stage.PREPARATION, Stage.FIRST_CALL):
+        library = f" {org.library}" if org.library else ""
+        return [
+            Talk.PREPARE(lang),
+            Talk.OBJECTIVE(lang),
+            Talk.STEP_1(lang, library=library),
+            Talk.STEP_2(lang, whom=_whom(org, lang)),
+            Talk.STEP_3_ABSENT(lang),
+        ]
+    if stage == Stage.FINDING_CONTACT:
+        return [
+            Talk.STEP_3_ASK(lang, whom=_whom(org, lang)),
+            Talk.STEP_3_ABSENT(lang),
+            Talk.STEP_3_NOBODY(lang),
+            Talk.STEP_3_THEN(lang),
+        ]
+    if action == Action.CONFIRM_APPOINTMENT:
+        return [
+            Talk.CONFIRM(lang),
+            Talk.PREPARE_MEETING(lang),
+            *adapted,
+            *noted,
+            *([Talk.VISIT(lang)] if visit else []),
+        ]
+    if action in (Action.PREPARE_APPOINTMENT, Action.RECORD_APPOINTMENT):
+        first = [Talk.MEETING_SET(lang)] if action == Action.RECORD_APPOINTMENT else []
+        return [
+            *first,
+            Talk.PREPARE_MEETING(lang),
+            *adapted,
+            *noted,
+            *([Talk.VISIT(lang)] if visit else []),
+            Talk.MEETING_LISTEN(lang),
+            Talk.LET_TALK(lang),
+        ]
+    if action == Action.ORGANISE_EVENT:
+        return [Talk.EVENT(lang), *noted, Talk.LET_TALK(lang)]
+    if action == Action.RESCHEDULE_APPOINTMENT:
+        return [Talk.RESCHEDULE(lang), *noted, Talk.LET_TALK(lang)]
+    if stage == Stage.APPOINTMENT:  # a call after the meeting (rule 10)
+        return [Talk.AFTER_MEETING(lang), *adapted, *noted, Talk.LET_TALK(lang)]
+    # Step 4: the conversation.
     points: list[str] = []
     known = knows_cbpt(org, timeline)
     if known == "yes":
-        points.append(
-            "Elle connaît déjà CBPT : faites dire à votre interlocuteur ce qu'il en sait, puis "
-            "enrichissez (l'union compte des bibliothèques de quartier, la présence dans les "
-            "établissements de santé, ce qui nous distingue des bibliothèques de la ville de Paris)."
-        )
+        points.append(Talk.KNOWS(lang))
     else:
         if known is None:
-            points.append("Demandez d'abord si votre interlocuteur connaît déjà CBPT.")
-        points.append(
-            "Présentez la bibliothèque et l'association : nos points forts par rapport aux "
-            "bibliothèques municipales (conseils personnalisés, choix selon les lecteurs) et nos "
-            "animations (rencontres d'auteurs, café littéraire, braderie)."
-        )
-        points.append(
-            "Dites que leur personnel (ou leurs membres) pourrait être intéressé par les services "
-            "de la bibliothèque."
-        )
-    kind = org.type
-    if kind in ("seniors", "sante"):
-        points.append(
-            "Évoquez les animations pour les personnes âgées en établissement et la présence de "
-            "CBPT dans les établissements de santé."
-        )
-    elif kind == "entreprise":
-        points.append(
-            "Proposez l'adhésion collective et des créneaux à l'heure du déjeuner ; le CSE est "
-            "souvent le bon interlocuteur."
-        )
-    elif kind == "education":
-        points.append("Présentez les animations pour la jeunesse (lectures, accueil de classes).")
-    elif kind == "association":
-        points.append(
-            "Proposez l'adhésion collective ou le forfait pour les membres de l'association."
-        )
-    elif kind == "administration":
-        points.append(
-            "Rappelez que le réseau CBPT est reconnu par les institutions (mairies, "
-            "établissements hospitaliers) et par les professionnels de l'édition."
-        )
-    expectations = [c.expectations for c in timeline if c.expectations]
-    if expectations:
-        points.append(f"Attentes déjà notées : {expectations[-1]}.")
-    points.append(
-        "Demandez les attentes du personnel : créneaux horaires d'accueil, centres d'intérêt ; "
-        "dites comment nous pouvons nous adapter (un événement pour les accueillir, par exemple)."
-    )
-    points.append(
-        "Proposez un rendez-vous, chez eux ou à la bibliothèque avec une visite des lieux."
-    )
-    points.append(
-        "Laissez parler votre interlocuteur et montrez-lui que nous nous intéressons à lui : "
-        "nous pouvons lui apporter un service, un plus."
-    )
-    return points
+            points.append(Talk.ASK_KNOWS(lang))
+        points += [Talk.PRESENT(lang), Talk.STAFF(lang)]
+    return [
+        *points,
+        *adapted,
+        *noted,
+        Talk.ASK_EXPECTATIONS(lang),
+        Talk.PROPOSE_MEETING(lang),
+        Talk.LET_TALK(lang),
+    ]
 
 
 # ---------------------------------------------------------------- reasons
 
 
-def contact_event(contact: Contact) -> str:
+def _tr(lang: str, fr: str, en: str) -> str:
+    """One text given in both languages, side by side where it is written: the one of ``lang``."""
+    return en if lang == "en" else fr
+
+
+CHANNEL_EVENT_EN = {"phone": "Call", "email": "E-mail", "letter": "Letter", "visit": "Visit"}
+
+
+def contact_event(contact: Contact, lang: str = "fr") -> str:
     """``Appel du 28/11/2026 : Pas de réponse`` (Mail du, Courrier du, Visite du per channel)."""
-    kind = CHANNEL_EVENT.get(contact.channel or "phone", "Appel")
+    channel = contact.channel or "phone"
+    if lang == "en":
+        kind = CHANNEL_EVENT_EN.get(channel, "Call")
+        outcome = OUTCOME.by_code(contact.outcome).en if contact.outcome else "outcome not entered"
+        return f"{kind} of {d(contact.date)}: {outcome}"
+    kind = CHANNEL_EVENT.get(channel, "Appel")
     outcome = OUTCOME.by_code(contact.outcome).fr if contact.outcome else "résultat non renseigné"
     return f"{kind} du {d(contact.date)} : {outcome}"
 
 
-def appointment_event(app: Appointment) -> str:
+def appointment_event(app: Appointment, lang: str = "fr") -> str:
     """``Rendez-vous du 05/12/2026 : Réalisé – Convention à signer``."""
-    status = APPOINTMENT_STATUS.by_code(app.status).fr if app.status else "Proposé"
+    status = (
+        APPOINTMENT_STATUS.by_code(app.status).label(lang)
+        if app.status
+        else _tr(lang, "Proposé", "Proposed")
+    )
     if app.status == "held":
         status += " – " + (
-            APPOINTMENT_RESULT.by_code(app.result).fr if app.result else "Suite non renseignée"
+            APPOINTMENT_RESULT.by_code(app.result).label(lang)
+            if app.result
+            else _tr(lang, "Suite non renseignée", "Result not entered")
         )
-    return f"Rendez-vous du {d(app.date)} : {status}"
+    return _tr(
+        lang, f"Rendez-vous du {d(app.date)} : {status}", f"Meeting of {d(app.date)}: {status}"
+    )
 
 
-def appointment_moment(app: Appointment) -> str:
-    """``05/12/2026 à 14h30`` or the date alone."""
-    return f"{d(app.date)} à {hm(app.time)}" if app.time else d(app.date)
+def appointment_moment(app: Appointment, lang: str = "fr") -> str:
+    """``05/12/2026 à 14h30`` (``05/12/2026 at 14:30``) or the date alone."""
+    if not app.time:
+        return d(app.date)
+    if lang == "en":
+        return f"{d(app.date)} at {app.time.hour}:{app.time.minute:02d}"
+    return f"{d(app.date)} à {hm(app.time)}"
 
 
 # ---------------------------------------------------------------- the rules
@@ -391,53 +479,133 @@ class _Outcome:
     label: str
     due: dt.date | None
     reason: str
+    visit: bool = False  # the meeting to prepare includes a visit of the library
 
 
-_PARTNER = _Outcome(
-    rule="11",
-    stage=Stage.PARTNER,
-    action=Action.NONE,
-    label="Aucune action : organisation partenaire",
-    due=None,
-    reason="Suivi : Partenaire",
-)
+def _partner(lang: str) -> _Outcome:
+    return _Outcome(
+        rule="11",
+        stage=Stage.PARTNER,
+        action=Action.NONE,
+        label=_tr(
+            lang, "Aucune action : organisation partenaire", "No action: partner organisation"
+        ),
+        due=None,
+        reason=_tr(lang, "Suivi : Partenaire", "Follow-up: Partner"),
+    )
 
 
 def _org_address(org: Organisation) -> str:
     return join(org.address, join(org.postcode, org.city, sep=" "))
 
 
-def _place(org: Organisation, app: Appointment) -> str | None:
+def _place(org: Organisation, app: Appointment, lang: str = "fr") -> str | None:
     """Where a meeting takes place, in words (``chez eux (12 rue X, 75015 Paris)``)."""
     if app.place == "theirs":
         address = _org_address(org)
-        return f"chez eux ({address})" if address else "chez eux"
+        there = _tr(lang, "chez eux", "at their premises")
+        return f"{there} ({address})" if address else there
     if app.place == "library":
-        return "à la bibliothèque" + (f" {org.library}" if org.library else "")
+        return _tr(lang, "à la bibliothèque", "at the library") + (
+            f" {org.library}" if org.library else ""
+        )
     return None
 
 
 def call_phrase(
-    verb: str, person: str, day: dt.date, slot: str | None = None, phone: str | None = None
+    verb: str,
+    person: str,
+    day: dt.date,
+    slot: str | None = None,
+    phone: str | None = None,
+    lang: str = "fr",
 ) -> str:
-    """``Rappeler Mme Durand (cadre de santé) le 03/12/2026, mardi matin, au 01 44 49 40 00``."""
-    text = f"{verb} {person or 'votre interlocuteur'} le {d(day)}"
+    """``Rappeler Mme Durand (cadre de santé) le 03/12/2026, mardi matin, au 01 44 49 40 00``.
+
+    In English (``lang="en"``): ``Call back Mme Durand on 03/12/2026, Tuesday morning, on 01 ...``.
+    """
+    anyone = _tr(lang, "votre interlocuteur", "your contact")
+    text = f"{verb} {person or anyone} " + _tr(lang, "le ", "on ") + d(day)
     slot = " ".join(slot.split()) if slot else ""
     if slot:
         text += f", {slot}"
     if phone:
-        text += (", " if slot else " ") + f"au {phone}"
+        text += (", " if slot else " ") + _tr(lang, "au ", "on ") + phone
     return text
 
 
-def by_post(email: str | None, address: str) -> str:
-    """How to send something: ``par mail (x@y.fr)``, ``par courrier (adresse)``, or both."""
-    ways = [f"par mail ({email})" if email else "", f"par courrier ({address})" if address else ""]
-    return " ou ".join(w for w in ways if w)
+def head_absent_label(
+    org: Organisation, latest: Contact, due: dt.date, phone: str | None, lang: str = "fr"
+) -> str:
+    """Rule 20: call back at the agreed time, ask for the head (or the right contact named),
+    and say who agreed the call-back (the person who answered, the Interlocuteur of L).
+
+    ``Rappeler le 03/12/2026, mardi matin, au 01 44 49 40 00 et demander à parler à
+    M. Leroy (directeur), rappel convenu avec Mme Durand (secrétariat)``.
+    """
+    text = _tr(lang, "Rappeler le ", "Call back on ") + d(due)
+    slot = " ".join(latest.callback_slot.split()) if latest.callback_slot else ""
+    if slot:
+        text += f", {slot},"
+    if phone:
+        text += _tr(lang, " au ", " on ") + phone
+    answered = who(latest.contact, latest.role)
+    target = ask_for(org)
+    if latest.contact and fold(latest.contact) in (fold(org.head or ""), fold(org.contact or "")):
+        # the person who agreed the call-back is the one to reach
+        return text + _tr(
+            lang,
+            f" et demander à parler à {answered}, qui a convenu de ce rappel",
+            f" and ask for {answered}, who agreed this call-back",
+        )
+    if target:
+        text += _tr(lang, f" et demander à parler à {target}", f" and ask for {target}")
+    else:
+        text += _tr(
+            lang,
+            " et demander à parler au responsable de l'établissement (ou au bon interlocuteur)",
+            " and ask for the head of the establishment (or the right contact)",
+        )
+    if answered:
+        return text + _tr(
+            lang, f", rappel convenu avec {answered}", f", call-back agreed with {answered}"
+        )
+    return text + _tr(lang, ", comme convenu lors du dernier appel", ", as agreed at the last call")
 
 
-def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
-    """The first of the 29 rules that applies to one organisation."""
+def postal_address(org: Organisation) -> str:
+    """The address a letter can go to (``12 rue X, 75015 Paris``), empty without a street."""
+    return _org_address(org) if org.address and org.address.strip() else ""
+
+
+MISSING_ADDRESS = "l'adresse postale manque (colonne Adresse d'Organisations)"
+MISSING_ADDRESS_EN = "the postal address is missing (Address column of Organisations)"
+
+
+def by_post(email: str | None, address: str, lang: str = "fr") -> str:
+    """How to send something: ``par mail (x@y.fr)``, ``par courrier (adresse)``, or both.
+
+    ``address`` is a full postal address (``postal_address``) or empty: without one,
+    the text says what is missing rather than a town alone (``par courrier (75014 Paris)``).
+    """
+    by_mail = _tr(lang, "par mail", "by e-mail")
+    by_letter = _tr(lang, "par courrier", "by letter")
+    ways = [f"{by_mail} ({email})" if email else "", f"{by_letter} ({address})" if address else ""]
+    said = _tr(lang, " ou ", " or ").join(w for w in ways if w)
+    if address:
+        return said
+    missing = _tr(lang, MISSING_ADDRESS, MISSING_ADDRESS_EN)
+    if said:
+        return said + _tr(lang, f" ; pour un courrier, {missing}", f"; for a letter, {missing}")
+    return f"{by_letter}{_tr(lang, ' :', ':')} {missing}"
+
+
+def _decide(h: History, settings: Settings, today: dt.date, lang: str = "fr") -> _Outcome:
+    """The first of the 29 rules that applies to one organisation (texts in ``lang``)."""
+
+    def t(fr: str, en: str) -> str:
+        return en if lang == "en" else fr
+
     org = h.org
     timeline = h.timeline
     latest = timeline[-1] if timeline else None
@@ -452,39 +620,42 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         if opt_outs:
             dated_opt = [c for c in opt_outs if c.date is not None]
             reason = (
-                contact_event(max(dated_opt, key=contact_key))
+                contact_event(max(dated_opt, key=contact_key), lang)
                 if dated_opt
-                else "Refus d'être recontacté"
+                else OUTCOME.by_code("opt-out").label(lang)
             )
         else:
-            reason = "Suivi : Ne pas contacter"
+            reason = t("Suivi : Ne pas contacter", "Follow-up: Do not contact")
         return _Outcome(
             rule="1",
             stage=Stage.DO_NOT_CONTACT,
             action=Action.NONE,
-            label="Ne plus contacter cette organisation, à sa demande",
+            label=t(
+                "Ne plus contacter cette organisation, à sa demande",
+                "Do not contact this organisation again, at its request",
+            ),
             due=None,
             reason=reason,
         )
     if h.blockers:
-        return _correct_entry(h.blockers, today)
+        return _correct_entry(h.blockers, today, lang)
     if org.tracking == "clos":
         return _Outcome(
             rule="2",
             stage=Stage.CLOSED,
             action=Action.NONE,
-            label="Aucune action : dossier clos",
+            label=t("Aucune action : dossier clos", "No action: file closed"),
             due=None,
-            reason="Suivi : Clos",
+            reason=t("Suivi : Clos", "Follow-up: Closed"),
         )
     if org.tracking == "pause":
         return _Outcome(
             rule="3",
             stage=Stage.PAUSED,
             action=Action.NONE,
-            label="Aucune action : suivi en pause",
+            label=t("Aucune action : suivi en pause", "No action: follow-up paused"),
             due=None,
-            reason="Suivi : En pause",
+            reason=t("Suivi : En pause", "Follow-up: Paused"),
         )
 
     # 4-6: appointments still to hold.
@@ -496,11 +667,16 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         assert app.date is not None
         due = subtract_working_days(app.date, settings.prepare_days)
         app_person = who(app.contact, None) or person
+        moment = appointment_moment(app, lang)
         if app.status == "proposed":
             label = (
-                f"Appeler {app_person or 'votre interlocuteur'}"
-                + (f" au {phone}" if phone else "")
-                + f" d'ici le {d(due)} pour confirmer le rendez-vous du {appointment_moment(app)}"
+                t("Appeler ", "Call ")
+                + (app_person or t("votre interlocuteur", "your contact"))
+                + (t(" au ", " on ") + phone if phone else "")
+                + t(
+                    f" d'ici le {d(due)} pour confirmer le rendez-vous du {moment}",
+                    f" by {d(due)} to confirm the meeting of {moment}",
+                )
             )
             return _Outcome(
                 rule="4",
@@ -508,18 +684,26 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 action=Action.CONFIRM_APPOINTMENT,
                 label=label,
                 due=due,
-                reason=appointment_event(app),
+                reason=appointment_event(app, lang),
+                visit=app.library_visit == "yes",
             )
-        place = _place(org, app)
-        visit = "avec la visite de la bibliothèque" if app.library_visit == "yes" else None
-        label = (
-            join(
-                f"Préparer d'ici le {d(due)} le rendez-vous du {appointment_moment(app)}"
-                + (f" avec {app_person}" if app_person else ""),
-                place,
-                visit,
+        place = _place(org, app, lang)
+        visit = (
+            t("avec la visite de la bibliothèque", "with a visit of the library")
+            if app.library_visit == "yes"
+            else None
+        )
+        label = join(
+            t(
+                f"Préparer d'ici le {d(due)} le rendez-vous du {moment}",
+                f"Prepare by {d(due)} the meeting of {moment}",
             )
-            + " : notre offre, nos animations, les conditions de prêt"
+            + (t(" avec ", " with ") + app_person if app_person else ""),
+            place,
+            visit,
+        ) + t(
+            " : notre offre, nos animations, les conditions de prêt",
+            ": our offer, our events, the loan terms",
         )
         return _Outcome(
             rule="5",
@@ -527,7 +711,8 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             action=Action.PREPARE_APPOINTMENT,
             label=label,
             due=due,
-            reason=appointment_event(app),
+            reason=appointment_event(app, lang),
+            visit=app.library_visit == "yes",
         )
     past_active = [
         a for a in apps if a.date is not None and a.date < today and a.status in ACTIVE_STATUSES
@@ -536,14 +721,19 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         app = past_active[0]
         assert app.date is not None
         due = add_working_days(app.date, 1)
-        label = f"Saisir le compte rendu du rendez-vous du {d(app.date)} dans Rendez-vous (Statut et Suite), d'ici le {d(due)}"
+        label = t(
+            f"Saisir le compte rendu du rendez-vous du {d(app.date)} dans Rendez-vous "
+            f"(Statut et Suite), d'ici le {d(due)}",
+            f"Enter the report of the meeting of {d(app.date)} in Appointments "
+            f"(Status and Result), by {d(due)}",
+        )
         return _Outcome(
             rule="6",
             stage=Stage.APPOINTMENT,
             action=Action.RECORD_APPOINTMENT_REPORT,
             label=label,
             due=due,
-            reason=appointment_event(app),
+            reason=appointment_event(app, lang),
         )
 
     # 7-13: the latest appointment, when it is not older than the latest contact.
@@ -557,11 +747,16 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         app = last_app
         assert app.date is not None
         app_person = who(app.contact, None) or person
-        reason = appointment_event(app)
+        reason = appointment_event(app, lang)
         if app.status == "held":
             if app.result is None:
                 due = add_working_days(app.date, 1)
-                label = f"Saisir la Suite du rendez-vous du {d(app.date)} dans Rendez-vous, d'ici le {d(due)}"
+                label = t(
+                    f"Saisir la Suite du rendez-vous du {d(app.date)} dans Rendez-vous, "
+                    f"d'ici le {d(due)}",
+                    f"Enter the Result of the meeting of {d(app.date)} in Appointments, "
+                    f"by {d(due)}",
+                )
                 return _Outcome(
                     rule="7",
                     stage=Stage.APPOINTMENT,
@@ -572,11 +767,18 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 )
             if app.result == "event":
                 due = add_working_days(app.date, settings.follow_up_days)
-                event = f" « {app.welcome_event} »" if app.welcome_event else ""
+                event = (
+                    t(f" « {app.welcome_event} »", f" “{app.welcome_event}”")
+                    if app.welcome_event
+                    else ""
+                )
                 label = (
-                    f"Organiser d'ici le {d(due)} l'événement d'accueil{event} pour le personnel"
-                    + (f", avec {app_person}" if app_person else "")
-                    + (f" au {phone}" if phone else "")
+                    t(
+                        f"Organiser d'ici le {d(due)} l'événement d'accueil{event} pour le personnel",
+                        f"Organise by {d(due)} the welcome event{event} for the staff",
+                    )
+                    + (t(", avec ", ", with ") + app_person if app_person else "")
+                    + (t(" au ", " on ") + phone if phone else "")
                 )
                 return _Outcome(
                     rule="8",
@@ -588,11 +790,12 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 )
             if app.result == "convention":
                 due = add_working_days(app.date, 1)
-                to = f" à {app_person}" if app_person else ""
-                how = by_post(email, _org_address(org))
-                label = f"Envoyer d'ici le {d(due)} la convention à signer{to}" + (
-                    f" {how}" if how else ""
-                )
+                to = t(" à ", " to ") + app_person if app_person else ""
+                how = by_post(email, postal_address(org), lang)
+                label = t(
+                    f"Envoyer d'ici le {d(due)} la convention à signer{to}",
+                    f"Send by {d(due)} the agreement to sign{to}",
+                ) + (f" {how}" if how else "")
                 return _Outcome(
                     rule="9",
                     stage=Stage.APPOINTMENT,
@@ -603,9 +806,11 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 )
             if app.result == "follow-up":
                 due = add_working_days(app.date, settings.follow_up_days)
-                label = (
-                    call_phrase("Rappeler", app_person, due, None, phone)
-                    + f" pour faire suite au rendez-vous du {d(app.date)}"
+                label = call_phrase(
+                    t("Rappeler", "Call back"), app_person, due, None, phone, lang
+                ) + t(
+                    f" pour faire suite au rendez-vous du {d(app.date)}",
+                    f" to follow up the meeting of {d(app.date)}",
                 )
                 return _Outcome(
                     rule="10",
@@ -620,14 +825,19 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                     rule="11",
                     stage=Stage.PARTNER,
                     action=Action.NONE,
-                    label="Aucune action : organisation partenaire",
+                    label=t(
+                        "Aucune action : organisation partenaire", "No action: partner organisation"
+                    ),
                     due=None,
                     reason=reason,
                 )
         if org.tracking == "partenaire":
-            return _PARTNER
+            return _partner(lang)
         if app.status == "held" and app.result == "none":
-            label = f"Aucune action : rendez-vous du {d(app.date)} sans suite"
+            label = t(
+                f"Aucune action : rendez-vous du {d(app.date)} sans suite",
+                f"No action: meeting of {d(app.date)} with no follow-up",
+            )
             return _Outcome(
                 rule="12",
                 stage=Stage.CLOSED,
@@ -638,9 +848,8 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             )
         if app.status in ("cancelled", "postponed"):
             due = add_working_days(app.date, 1)
-            label = (
-                call_phrase("Appeler", app_person, due, None, phone)
-                + " pour fixer une nouvelle date de rendez-vous"
+            label = call_phrase(t("Appeler", "Call"), app_person, due, None, phone, lang) + t(
+                " pour fixer une nouvelle date de rendez-vous", " to set a new date for the meeting"
             )
             return _Outcome(
                 rule="13",
@@ -651,42 +860,52 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 reason=reason,
             )
     if org.tracking == "partenaire":
-        return _PARTNER
+        return _partner(lang)
 
     # 14-16: nobody called yet.
     if latest is None:
-        reason = "Aucun contact enregistré"
+        reason = t("Aucun contact enregistré", "No contact recorded")
         if not (org.switchboard or org.contact_phone):
-            label = "Trouver le numéro du standard (annuaire, site internet de l'organisation)"
+            label = t(
+                "Trouver le numéro du standard (annuaire, site internet de l'organisation)",
+                "Find the switchboard number (directory, the organisation's website)",
+            )
             return _Outcome(
                 rule="14",
                 stage=Stage.PREPARATION,
                 action=Action.FIND_NUMBER,
                 label=label,
                 due=today,
-                reason=reason + " ; pas de numéro de téléphone",
+                reason=reason + t(" ; pas de numéro de téléphone", "; no phone number"),
             )
-        missing = missing_preparation(org)
+        missing = missing_preparation(org, lang)
         if missing:
-            label = "Compléter la fiche avant d'appeler : " + ", ".join(missing)
+            label = t(
+                "Compléter la fiche avant d'appeler : ", "Complete the file before calling: "
+            ) + ", ".join(missing)
             return _Outcome(
                 rule="15",
                 stage=Stage.PREPARATION,
                 action=Action.COMPLETE_PREPARATION,
                 label=label,
                 due=today,
-                reason=reason + " ; préparation incomplète",
+                reason=reason + t(" ; préparation incomplète", "; preparation incomplete"),
             )
-        head = who(org.head, org.head_role) if org.head else who(org.contact, org.contact_role)
+        head = ask_for(org)
         ask = (
-            f"demander à parler à {head}"
+            t(f"demander à parler à {head}", f"ask for {head}")
             if head
-            else "demander à parler au responsable de l'établissement"
+            else t(
+                "demander à parler au responsable de l'établissement",
+                "ask for the head of the establishment",
+            )
         )
         library = f" {org.library}" if org.library else ""
-        label = (
+        label = t(
             f"Le {d(today)}, appeler le {phone} : (étape 1) se présenter comme membre de CBPT "
-            f"et responsable de la bibliothèque{library} ; (étape 2) {ask}"
+            f"et responsable de la bibliothèque{library} ; (étape 2) {ask}",
+            f"On {d(today)}, call {phone}: (step 1) introduce yourself as a CBPT member "
+            f"and head of the library{library}; (step 2) {ask}",
         )
         return _Outcome(
             rule="16",
@@ -699,7 +918,7 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
 
     # 17-29: the latest contact.
     assert latest.date is not None
-    event = contact_event(latest)
+    event = contact_event(latest, lang)
     outcome = latest.outcome
     if outcome == "no-answer":
         n = 0
@@ -711,9 +930,12 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         if n < limit:
             due = add_working_days(latest.date, settings.retry_days)
             label = (
-                f"Rappeler le {d(due)}"
-                + (f" au {phone}" if phone else "")
-                + f" ({n} appel{'s' if n > 1 else ''} sans réponse sur {limit})"
+                t(f"Rappeler le {d(due)}", f"Call again on {d(due)}")
+                + (t(" au ", " on ") + phone if phone else "")
+                + t(
+                    f" ({n} appel{'s' if n > 1 else ''} sans réponse sur {limit})",
+                    f" ({n} unanswered call{'s' if n != 1 else ''} of {limit})",
+                )
             )
             return _Outcome(
                 rule="17",
@@ -721,14 +943,22 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 action=Action.CALL_AGAIN,
                 label=label,
                 due=due,
-                reason=f"{event} ({n} sur {limit})",
+                reason=f"{event} ({n} {t('sur', 'of')} {limit})",
             )
         due = add_working_days(latest.date, 1)
-        to = f" à {person}" if person else ""
-        how = by_post(email, _org_address(org)) or "par mail ou par courrier"
-        label = (
+        to = t(" à ", " to ") + person if person else ""
+        how = (
+            by_post(email, postal_address(org), lang)
+            if email or postal_address(org)
+            else t(
+                f"par mail ou par courrier ({MISSING_ADDRESS} et aucun e-mail n'est connu)",
+                f"by e-mail or letter ({MISSING_ADDRESS_EN} and no e-mail is known)",
+            )
+        )
+        label = t(
             f"{n} appels sans réponse : écrire{to} d'ici le {d(due)} {how}, "
-            "ou chercher un autre numéro"
+            "ou chercher un autre numéro",
+            f"{n} unanswered calls: write{to} by {d(due)} {how}, or look for another number",
         )
         return _Outcome(
             rule="18",
@@ -736,11 +966,15 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             action=Action.CHANGE_CHANNEL,
             label=label,
             due=due,
-            reason=f"{event} ({n} sur {limit})",
+            reason=f"{event} ({n} {t('sur', 'of')} {limit})",
         )
     if outcome == "wrong-number":
-        wrong = f" : le {latest.phone or phone} est erroné" if (latest.phone or phone) else ""
-        label = f"Trouver le bon numéro (annuaire, site internet){wrong}"
+        number = latest.phone or phone
+        wrong = t(f" : le {number} est erroné", f": {number} is wrong") if number else ""
+        label = t(
+            f"Trouver le bon numéro (annuaire, site internet){wrong}",
+            f"Find the right number (directory, website){wrong}",
+        )
         return _Outcome(
             rule="19",
             stage=Stage.PREPARATION,
@@ -751,7 +985,7 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         )
     if outcome == "head-absent-callback":
         due = latest.callback_date or add_working_days(latest.date, settings.retry_days)
-        label = call_phrase("Rappeler", person, due, latest.callback_slot, phone)
+        label = head_absent_label(org, latest, due, phone, lang)
         return _Outcome(
             rule="20",
             stage=Stage.FINDING_CONTACT,
@@ -763,9 +997,8 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
     if outcome == "redirected":
         due = add_working_days(latest.date, 1)
         if latest.phone:
-            label = (
-                call_phrase("Appeler", person, due, None, latest.phone)
-                + f" (numéro obtenu le {d(latest.date)})"
+            label = call_phrase(t("Appeler", "Call"), person, due, None, latest.phone, lang) + t(
+                f" (numéro obtenu le {d(latest.date)})", f" (number obtained on {d(latest.date)})"
             )
             return _Outcome(
                 rule="21",
@@ -776,8 +1009,11 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 reason=event,
             )
         if latest.email:
-            to = f" à {person}" if person else ""
-            label = f"Envoyer d'ici le {d(due)} un mail de présentation{to} : {latest.email}"
+            to = t(" à ", " to ") + person if person else ""
+            label = t(
+                f"Envoyer d'ici le {d(due)} un mail de présentation{to} : {latest.email}",
+                f"Send by {d(due)} a presentation e-mail{to}: {latest.email}",
+            )
             return _Outcome(
                 rule="22",
                 stage=Stage.FINDING_CONTACT,
@@ -787,11 +1023,12 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
                 reason=event,
             )
         if latest.department:
-            label = join(
+            address = postal_address(org)
+            label = t(
                 f"Envoyer d'ici le {d(due)} un courrier de présentation au service "
                 f"« {latest.department} »",
-                _org_address(org),
-            )
+                f"Send by {d(due)} a presentation letter to the “{latest.department}” department",
+            ) + (f", {address}" if address else f" ({t(MISSING_ADDRESS, MISSING_ADDRESS_EN)})")
             return _Outcome(
                 rule="23",
                 stage=Stage.FINDING_CONTACT,
@@ -802,10 +1039,11 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             )
     if outcome in ("no-redirection", "redirected"):
         due = add_working_days(latest.date, settings.retry_days)
-        label = (
-            f"Chercher un autre interlocuteur (organigramme, site internet), puis rappeler le {d(due)}"
-            + (f" au {phone}" if phone else "")
-        )
+        label = t(
+            "Chercher un autre interlocuteur (organigramme, site internet), "
+            f"puis rappeler le {d(due)}",
+            f"Look for another contact (organisation chart, website), then call again on {d(due)}",
+        ) + (t(" au ", " on ") + phone if phone else "")
         return _Outcome(
             rule="24",
             stage=Stage.FINDING_CONTACT,
@@ -816,10 +1054,12 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         )
     if outcome in ("mail-sent", "letter-sent"):
         due = add_working_days(latest.date, settings.follow_up_days)
-        what = "mail" if outcome == "mail-sent" else "courrier"
-        label = (
-            call_phrase("Appeler", person, due, None, phone)
-            + f" pour faire suite au {what} du {d(latest.date)}"
+        if outcome == "mail-sent":
+            what = t(f"au mail du {d(latest.date)}", f"the e-mail of {d(latest.date)}")
+        else:
+            what = t(f"au courrier du {d(latest.date)}", f"the letter of {d(latest.date)}")
+        label = call_phrase(t("Appeler", "Call"), person, due, None, phone, lang) + t(
+            f" pour faire suite {what}", f" to follow up {what}"
         )
         return _Outcome(
             rule="25",
@@ -830,7 +1070,10 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
             reason=event,
         )
     if outcome == "meeting-set":
-        label = f"Saisir dans Rendez-vous le rendez-vous fixé lors de l'appel du {d(latest.date)}"
+        label = t(
+            f"Saisir dans Rendez-vous le rendez-vous fixé lors de l'appel du {d(latest.date)}",
+            f"Enter in Appointments the meeting set at the call of {d(latest.date)}",
+        )
         return _Outcome(
             rule="26",
             stage=Stage.CONVERSATION,
@@ -841,9 +1084,11 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         )
     if outcome == "call-back":
         due = latest.callback_date or add_working_days(latest.date, settings.call_back_days)
-        label = (
-            call_phrase("Rappeler", person, due, latest.callback_slot, phone)
-            + " et proposer un rendez-vous (chez eux ou visite de la bibliothèque)"
+        label = call_phrase(
+            t("Rappeler", "Call back"), person, due, latest.callback_slot, phone, lang
+        ) + t(
+            " et proposer un rendez-vous (chez eux ou visite de la bibliothèque)",
+            " and propose a meeting (at their premises or a visit of the library)",
         )
         return _Outcome(
             rule="27",
@@ -855,12 +1100,14 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         )
     if outcome == "send-info":
         due = add_working_days(latest.date, 1)
-        to = f" à {person}" if person else ""
-        how = by_post(email, _org_address(org))
-        label = (
+        to = t(" à ", " to ") + person if person else ""
+        how = by_post(email, postal_address(org), lang)
+        label = t(
             f"Envoyer d'ici le {d(due)} la documentation (offre, animations, conditions de prêt : "
-            f"adhésion individuelle, adhésion collective, forfait){to}" + (f" {how}" if how else "")
-        )
+            f"adhésion individuelle, adhésion collective, forfait){to}",
+            f"Send by {d(due)} the documentation (offer, events, loan terms: individual "
+            f"membership, collective membership, flat fee){to}",
+        ) + (f" {how}" if how else "")
         return _Outcome(
             rule="28",
             stage=Stage.CONVERSATION,
@@ -871,7 +1118,10 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         )
     if outcome == "not-interested":
         due = add_months(latest.date, settings.recontact_months)
-        label = f"Rien à faire pour l'instant : recontacter après le {d(due)}"
+        label = t(
+            f"Rien à faire pour l'instant : recontacter après le {d(due)}",
+            f"Nothing to do for now: contact again after {d(due)}",
+        )
         return _Outcome(
             rule="29",
             stage=Stage.CLOSED,
@@ -885,18 +1135,23 @@ def _decide(h: History, settings: Settings, today: dt.date) -> _Outcome:
         rule="0",
         stage=Stage.PREPARATION,
         action=Action.COMPLETE_PREPARATION,
-        label="Vérifier l'historique des appels",
+        label=t("Vérifier l'historique des appels", "Check the call history"),
         due=today,
         reason=event,
     )
 
 
-def next_action(history: History, settings: Settings, today: dt.date) -> NextAction:
-    """The next action of one organisation with what the volunteer needs to act on it."""
+def next_action(
+    history: History, settings: Settings, today: dt.date, lang: str = "fr"
+) -> NextAction:
+    """The next action of one organisation with what the volunteer needs to act on it.
+
+    ``lang``: the workbook's language ("fr" or "en"), for the texts.
+    """
     org = history.org
     timeline = history.timeline
     latest = timeline[-1] if timeline else None
-    outcome = _decide(history, settings, today)
+    outcome = _decide(history, settings, today, lang)
     dated = history.dated
     clock = retention_clock((c.date, c.outcome) for c in dated)
     gdpr = clock.expired(settings.retention_months, today)
@@ -906,15 +1161,17 @@ def next_action(history: History, settings: Settings, today: dt.date) -> NextAct
         row=org.row,
         stage=outcome.stage,
         action=outcome.action,
-        label=outcome.label,
+        label=typo(outcome.label) if lang != "en" else outcome.label,
         due=outcome.due,
-        reason=outcome.reason,
+        reason=typo(outcome.reason) if lang != "en" else outcome.reason,
         volunteer=org.volunteer,
         library=org.library,
         contact=freshest_name(org, latest),
         phone=freshest_phone(org, timeline),
         email=freshest_email(org, timeline),
-        talking_points=talking_points(org, timeline) if outcome.action not in NO_TALK else [],
+        talking_points=talking_points(
+            org, timeline, outcome.action, outcome.stage, lang, visit=outcome.visit
+        ),
         gdpr=gdpr,
         blocked_by=[
             BlockedCell(sheet=sheet, cell=cell, code=code)
@@ -942,7 +1199,7 @@ def next_actions(
     match no organisation are added to ``unresolved`` when it is given.
     """
     histories = link(workbook, aliases, blockers, unresolved)
-    return [next_action(h, workbook.settings, today) for h in histories]
+    return [next_action(h, workbook.settings, today, workbook.lang) for h in histories]
 
 
 def by_row(actions: Iterable[NextAction]) -> dict[int, NextAction]:

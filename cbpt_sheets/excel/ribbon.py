@@ -20,7 +20,7 @@ import xlwings as xw
 from cbpt_sheets import operations
 from cbpt_sheets.core.a1 import column_letter as column_letter  # used by the tests
 from cbpt_sheets.core.brief import Brief
-from cbpt_sheets.core.french import plural
+from cbpt_sheets.core.french import plural, typo
 from cbpt_sheets.core.models import FollowUpItem, NextAction, Report
 from cbpt_sheets.errors import CbptError
 from cbpt_sheets.errors import NotInExcel as NotInExcel  # its old home
@@ -51,7 +51,7 @@ def calling_book(book: xw.Book | None = None) -> xw.Book:
 
 def alert(book: xw.Book, message: str) -> None:
     """A French message box in Excel (the only way errors and summaries reach the volunteer)."""
-    book.app.alert(message, title=TITLE)
+    book.app.alert(typo(message), title=TITLE)
 
 
 def entry_point(func: F) -> F:

@@ -11,39 +11,44 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cbpt_sheets.core.brief import Brief
-from cbpt_sheets.core.followup import BUCKETS, CATEGORY_LABELS, bucket, grouped
+from cbpt_sheets.core.codes import stage_name
+from cbpt_sheets.core.followup import (
+    BUCKET_NAMES,
+    BUCKETS,
+    CATEGORY_LABELS,
+    NOTHING_TO_DO,
+    bucket,
+    grouped,
+)
 from cbpt_sheets.core.french import format_date as d
+from cbpt_sheets.core.french import typo
 from cbpt_sheets.core.models import FollowUpItem, NextAction, SheetGrid
 from cbpt_sheets.core.plan import Unmatched
-from cbpt_sheets.core.rules import STAGES
 from cbpt_sheets.core.schema import BRIEF_SHEET, FOLLOWUP_SHEET
+from cbpt_sheets.core.texts import Sheets
 
 NO_DUE = "Sans échéance"
 TICK = "☐"
-SUIVI_HEADERS = (
-    "À faire",
-    "Échéance",
-    "Organisation",
-    "Action",
-    "Interlocuteur",
-    "Téléphone",
-    "Email",
-    "Bénévole",
-    "Bibliothèque",
-)
+SUIVI_HEADERS = tuple(h.fr for h in Sheets.FOLLOWUP_HEADERS)
 SUIVI_WIDTHS = [8, 12, 28, 60, 24, 16, 26, 14, 14]
 FOLLOWUP_KEYS = tuple(FollowUpItem.model_fields)
 _DANGEROUS = ("=", "+", "-", "@")
 _ID = re.compile(r"^ORG-(\d+)$", re.IGNORECASE)
-_KEEP_TOGETHER = re.compile(r"\d{2}(?: \d{2}){4}|\d{1,2}h\d{0,2}|\bà \d|«\s|\s»")
-_NBSP = "\u00a0"
+_KEEP_TOGETHER = re.compile(
+    r"\d{2}(?: \d{2}){4}|\d{1,2}h\d{0,2}|\bà \d|«\s|\s»|\b(?:[ée]tapes?|steps?) \d"
+)
+_GLUE = "\ue000"  # a private-use character: a space that must not break, restored after
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Wrap a text without cutting a phone number or a time, nor at hyphens (e-mails, names)."""
-    glued = _KEEP_TOGETHER.sub(lambda m: m[0].replace(" ", _NBSP), text)
+    """Wrap a text without cutting a phone number or a time, nor at hyphens (e-mails, names).
+
+    No-break spaces (French typography) never break either: textwrap splits on ASCII
+    whitespace only.
+    """
+    glued = _KEEP_TOGETHER.sub(lambda m: m[0].replace(" ", _GLUE), typo(text))
     return [
-        line.replace(_NBSP, " ") for line in textwrap.wrap(glued, width, break_on_hyphens=False)
+        line.replace(_GLUE, " ") for line in textwrap.wrap(glued, width, break_on_hyphens=False)
     ]
 
 
@@ -78,7 +83,7 @@ def unmatched_line(unmatched: Sequence[Unmatched]) -> str | None:
         return None
     n = len(unmatched)
     cells = ", ".join(f"{u.sheet}!{u.cell}" for u in unmatched[:5]) + (" …" if n > 5 else "")
-    return (
+    return typo(
         f"{n} ligne{'s' if n > 1 else ''} d'appel ou de rendez-vous "
         f"{'ne nomment' if n > 1 else 'ne nomme'} aucune organisation connue et "
         f"{'ont été laissées' if n > 1 else 'a été laissée'} de côté ({cells}) : "
@@ -124,14 +129,11 @@ def actions_text(
         out += _table([(d(a.due), a.organisation, a.label) for a in members], width)
     if line := unmatched_line(unmatched):
         out += ["", line]
-    return "\n".join(out) + "\n"
+    return typo("\n".join(out) + "\n")
 
 
-GDPR_TITLE = "Données personnelles à revoir (RGPD)"
-GDPR_LABEL = (
-    "Plus de contact depuis la durée de conservation : revoyez ou effacez les données "
-    "personnelles (interlocuteurs, téléphones, e-mails)"
-)
+GDPR_TITLE = Sheets.GDPR_TITLE.fr
+GDPR_LABEL = Sheets.GDPR_LABEL.fr
 
 
 def followup_text(
@@ -160,15 +162,21 @@ def followup_text(
         out += _table([("", a.organisation, GDPR_LABEL) for a in gdpr], width)
     if line := unmatched_line(unmatched):
         out += ["", line]
-    return "\n".join(out) + "\n"
+    return typo("\n".join(out) + "\n")
 
 
-DRAFTS_LINE = "Brouillons (cbpt-sheets drafts)\u00a0: "
+DRAFTS_LINE = {
+    "fr": "Brouillons (cbpt-sheets drafts)\u00a0: ",
+    "en": "Drafts (cbpt-sheets drafts): ",
+}
 """How the brief names the drafts of its action (followed by their file names)."""
 
 
-def brief_text(b: Brief, width: int = 100) -> str:
-    """The call brief for a terminal: file, history, next action, talking points, assets."""
+def brief_text(b: Brief, width: int = 100, lang: str = "fr") -> str:
+    """The call brief for a terminal: file, history, next action, talking points, assets.
+
+    ``lang``: the workbook's language, that of the brief's texts (headings follow it).
+    """
     wrap = max(width - 4, 40)
 
     def bullets(lines: Iterable[str]) -> list[str]:
@@ -180,30 +188,34 @@ def brief_text(b: Brief, width: int = 100) -> str:
         return out
 
     action = b.next_action
-    title = f"Fiche d'appel : {b.organisation}" + (f" ({b.id})" if b.id else "")
-    out = [title, "=" * min(len(title), width), f"Au {d(b.today)} – étape : {b.stage}", ""]
-    out.append("Prochaine action")
-    due = f" (échéance {d(action.due)})" if action.due else ""
-    out += bullets([action.label + due, "Motif : " + action.reason])
+    title = Sheets.BRIEF_TITLE(lang, name=b.organisation + (f" ({b.id})" if b.id else ""))
+    stage = Sheets.BRIEF_STAGE(lang, day=d(b.today), stage=b.stage)
+    out = [title, "=" * min(len(title), width), stage, ""]
+    out.append(Sheets.NEXT_ACTION(lang))
+    shown_due = action.due and d(action.due) not in action.label  # one date per line
+    due = f" ({Sheets.DUE(lang).lower()} {d(action.due)})" if shown_due else ""
+    colon = ":" if lang == "en" else " :"
+    out += bullets([action.label + due, f"{Sheets.REASON(lang)}{colon} {action.reason}"])
     if b.drafts:
-        out += bullets([DRAFTS_LINE + ", ".join(b.drafts)])
-    out += ["", "Fiche"]
+        out += bullets([DRAFTS_LINE[lang] + ", ".join(b.drafts)])
+    out += ["", Sheets.FILE(lang)]
     label_width = max((len(f.label) for f in b.fields), default=10)
     for f in b.fields:
         parts = _wrap(f.value, max(wrap - label_width - 3, 30)) or [""]
         out.append(f"  {f.label:<{label_width}} : {parts[0]}")
         out.extend(" " * (label_width + 5) + p for p in parts[1:])
-    out += ["", "Historique des contacts"]
-    out += bullets(b.history) if b.history else ["  Aucun contact enregistré."]
+    out += ["", Sheets.HISTORY(lang)]
+    out += bullets(b.history) if b.history else ["  " + Sheets.NO_CONTACT(lang)]
     if b.appointments:
-        out += ["", "Rendez-vous"]
+        out += ["", Sheets.APPOINTMENTS(lang)]
         out += bullets(b.appointments)
     if b.talking_points:
-        out += ["", "Quoi dire (étape 4)"]
+        out += ["", Sheets.WHAT_TO_SAY(lang)]
         out += bullets(b.talking_points)
-    out += ["", "Nos atouts"]
+    out += ["", Sheets.ASSETS(lang)]
     out += bullets(b.assets)
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    return typo(text) if lang != "en" else text
 
 
 # ---------------------------------------------------------------- CSV
@@ -230,35 +242,41 @@ def followup_csv(items: Iterable[FollowUpItem]) -> str:
 # ---------------------------------------------------------------- sheet grids
 
 
+def _typo_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    """A generated sheet's texts with French typography (no-break spaces)."""
+    return [[typo(c) if isinstance(c, str) else c for c in row] for row in rows]
+
+
 def suivi_grid(
     items: Sequence[FollowUpItem],
     today: dt.date,
     subtitle: str = "",
     gdpr: Sequence[NextAction] = (),
+    lang: str = "fr",
 ) -> SheetGrid:
-    """The printable Suivi sheet: a title, a section per bucket with a column to tick, RGPD."""
-    title = f"Liste de suivi au {d(today)}" + (f" – {subtitle}" if subtitle else "")
-    rows: list[list[Any]] = [
-        [title],
-        [
-            "Cochez « À faire » quand c'est fait. Feuille réécrite par cbpt-sheets : n'y saisissez rien."
-        ],
-    ]
+    """The printable Suivi sheet: a title, a section per bucket with a column to tick, RGPD.
+
+    ``lang``: the workbook's language, for the sheet's own texts (the labels come in it).
+    An action with nothing to do now (``recontact-later``) has no box to tick.
+    """
+    title = Sheets.FOLLOWUP_TITLE(lang, day=d(today)) + (f" – {subtitle}" if subtitle else "")
+    rows: list[list[Any]] = [[title], [Sheets.FOLLOWUP_HINT(lang)]]
     title_rows = [0]
     header_rows: list[int] = []
     sections = grouped(items)
     if not sections:
-        rows += [[], ["Rien à faire : aucune action à échéance."]]
+        rows += [[], [Sheets.NOTHING_DUE(lang)]]
+    headers = [h(lang) for h in Sheets.FOLLOWUP_HEADERS]
     for code, members in sections.items():
         rows.append([])
         title_rows.append(len(rows))
-        rows.append([f"{BUCKETS[code]} ({len(members)})"])
+        rows.append([f"{BUCKET_NAMES[code].pick(lang)} ({len(members)})"])
         header_rows.append(len(rows))
-        rows.append(list(SUIVI_HEADERS))
+        rows.append(list(headers))
         for item in members:
             rows.append(
                 [
-                    TICK,
+                    "" if item.action in NOTHING_TO_DO else TICK,
                     item.due,
                     safe_cell(item.organisation),
                     safe_cell(item.label),
@@ -272,14 +290,14 @@ def suivi_grid(
     if gdpr:
         rows.append([])
         title_rows.append(len(rows))
-        rows.append([f"{GDPR_TITLE} ({len(gdpr)})"])
+        rows.append([f"{Sheets.GDPR_TITLE(lang)} ({len(gdpr)})"])
         for action in gdpr:
             rows.append(
                 [
                     TICK,
                     None,
                     safe_cell(action.organisation),
-                    GDPR_LABEL,
+                    Sheets.GDPR_LABEL(lang),
                     safe_cell(action.contact or ""),
                     action.phone or "",
                     safe_cell(action.email or ""),
@@ -288,8 +306,8 @@ def suivi_grid(
                 ]
             )
     return SheetGrid(
-        name=FOLLOWUP_SHEET.fr,
-        rows=rows,
+        name=FOLLOWUP_SHEET.name(lang),
+        rows=_typo_rows(rows) if lang != "en" else rows,
         widths=list(map(float, SUIVI_WIDTHS)),
         title_rows=title_rows,
         header_rows=header_rows,
@@ -297,11 +315,12 @@ def suivi_grid(
     )
 
 
-def fiche_grid(b: Brief) -> SheetGrid:
-    """The Fiche sheet: the call brief laid out in two columns for printing."""
+def fiche_grid(b: Brief, lang: str = "fr") -> SheetGrid:
+    """The Fiche sheet: the call brief laid out in two columns for printing (texts in ``lang``)."""
     action = b.next_action
-    rows: list[list[Any]] = [[f"Fiche d'appel : {b.organisation}" + (f" ({b.id})" if b.id else "")]]
-    rows.append([f"Au {d(b.today)} – étape : {b.stage}"])
+    name = b.organisation + (f" ({b.id})" if b.id else "")
+    rows: list[list[Any]] = [[Sheets.BRIEF_TITLE(lang, name=name)]]
+    rows.append([Sheets.BRIEF_STAGE(lang, day=d(b.today), stage=b.stage)])
     title_rows = [0]
 
     def section(title: str, lines: list[list[Any]]) -> None:
@@ -311,27 +330,27 @@ def fiche_grid(b: Brief) -> SheetGrid:
         rows.extend(lines)
 
     section(
-        "Prochaine action",
+        Sheets.NEXT_ACTION(lang),
         [
-            ["Action", safe_cell(action.label)],
-            ["Échéance", action.due or ""],
-            ["Motif", safe_cell(action.reason)],
-            *([["Brouillon", DRAFTS_LINE + ", ".join(b.drafts)]] if b.drafts else []),
+            [Sheets.ACTION(lang), safe_cell(action.label)],
+            [Sheets.DUE(lang), action.due or ""],
+            [Sheets.REASON(lang), safe_cell(action.reason)],
+            *([[DRAFTS_LINE[lang].split(" (")[0], ", ".join(b.drafts)]] if b.drafts else []),
         ],
     )
-    section("Fiche", [[f.label, safe_cell(f.value)] for f in b.fields])
+    section(Sheets.FILE(lang), [[f.label, safe_cell(f.value)] for f in b.fields])
     section(
-        "Historique des contacts",
-        [["", safe_cell(h)] for h in b.history] or [["", "Aucun contact enregistré."]],
+        Sheets.HISTORY(lang),
+        [["", safe_cell(h)] for h in b.history] or [["", Sheets.NO_CONTACT(lang)]],
     )
     if b.appointments:
-        section("Rendez-vous", [["", safe_cell(a)] for a in b.appointments])
+        section(Sheets.APPOINTMENTS(lang), [["", safe_cell(a)] for a in b.appointments])
     if b.talking_points:
-        section("Quoi dire (étape 4)", [["•", p] for p in b.talking_points])
-    section("Nos atouts", [["•", p] for p in b.assets])
+        section(Sheets.WHAT_TO_SAY(lang), [["•", p] for p in b.talking_points])
+    section(Sheets.ASSETS(lang), [["•", p] for p in b.assets])
     return SheetGrid(
-        name=BRIEF_SHEET.fr,
-        rows=rows,
+        name=BRIEF_SHEET.name(lang),
+        rows=_typo_rows(rows) if lang != "en" else rows,
         widths=[26.0, 100.0],
         title_rows=title_rows,
         wrap_columns=[1],
@@ -341,10 +360,13 @@ def fiche_grid(b: Brief) -> SheetGrid:
 # ---------------------------------------------------------------- computed columns
 
 
-def computed_values(action: NextAction) -> dict[str, Any]:
-    """The computed columns of an organisation's row: Étape, Prochaine action, Échéance, Motif."""
+def computed_values(action: NextAction, lang: str = "fr") -> dict[str, Any]:
+    """The computed columns of an organisation's row: Étape, Prochaine action, Échéance, Motif.
+
+    The stage is named in ``lang`` (the label and reason come in the workbook's language).
+    """
     return {
-        "stage": STAGES[action.stage],
+        "stage": stage_name(action.stage, lang),
         "next_action": action.label,
         "due": action.due,
         "reason": action.reason,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cbpt_sheets.core.checks.findings import quote
-from cbpt_sheets.core.french import format_date
+from cbpt_sheets.core.french import format_date, typo
 from cbpt_sheets.core.french import plural as plural  # the CLI's counts (home: core.french)
 from cbpt_sheets.core.models import Finding, Fix, Report
 
@@ -26,7 +26,7 @@ def finding_line(finding: Finding) -> str:
     where = f"{finding.sheet}!{finding.cell}" if finding.cell else finding.sheet
     shown = quote(finding.value) if finding.value is not None else None
     detail = " ".join(p for p in (finding.column, shown) if p)
-    return (
+    return typo(
         f"{where}  {SEVERITY_FR[finding.severity]}  {finding.code}  "
         + (f"{detail} : " if detail else "")
         + finding.message
@@ -46,10 +46,10 @@ def render_text(report: Report, sheets: int, rows: int) -> str:
     if lines:
         lines.append("")
     lines.append(summary_line(report, sheets, rows))
-    return "\n".join(lines)
+    return typo("\n".join(lines))
 
 
 def fix_line(fix: Fix) -> str:
     """One applied fix: ``Appels!A3 : « 03/12/2026 » → 03/12/2026``."""
     new = format_date(fix.new) if isinstance(fix.new, dt.date) else fix.new
-    return f"{fix.sheet}!{fix.cell} : {quote(fix.old)} → « {new} »"
+    return typo(f"{fix.sheet}!{fix.cell} : {quote(fix.old)} → « {new} »")

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from cbpt_sheets.core.a1 import column_letter
-from cbpt_sheets.core.french import format_date, plural
+from cbpt_sheets.core.french import format_date, plural, typo
 from cbpt_sheets.core.models import Report, SheetGrid
 from cbpt_sheets.core.schema import CHECKS_SHEET
 
@@ -47,7 +47,7 @@ def controls_grid(report: Report, today: dt.date) -> SheetGrid:
         f"Contrôles du {format_date(today)} : "
         f"{plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}"
     )
-    rows: list[list[Any]] = [[title], list(CHECK_HEADERS)]
+    rows: list[list[Any]] = [[typo(title)], list(CHECK_HEADERS)]
     links: dict[str, str] = {}
     for f in report.findings:
         value = f.value.isoformat() if isinstance(f.value, (dt.date, dt.time)) else f.value
@@ -61,12 +61,12 @@ def controls_grid(report: Report, today: dt.date) -> SheetGrid:
                 f.column,
                 _safe(value),
                 f.code,
-                _safe(f.message),
+                _safe(typo(f.message)),
                 _safe(f.suggestion),
             ]
         )
     if not report.findings:
-        rows.append(["Aucun problème trouvé : bravo !"])
+        rows.append([typo("Aucun problème trouvé : bravo !")])
     return SheetGrid(
         name=CHECKS_SHEET.fr,
         rows=rows,

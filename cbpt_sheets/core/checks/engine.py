@@ -18,6 +18,7 @@ from typing import Any
 from cbpt_sheets.core import values as v
 from cbpt_sheets.core.a1 import column_letter
 from cbpt_sheets.core.checks.findings import FINDINGS
+from cbpt_sheets.core.french import typo
 from cbpt_sheets.core.models import Finding, RawRow, RawWorkbook, Severity, SheetData
 from cbpt_sheets.core.names import folded
 from cbpt_sheets.core.schema import DATA_SHEETS, LIST_INDEX, Column, Sheet
@@ -116,7 +117,7 @@ class Run:
             row=row,
             column=column,
             value=value,
-            message=message,
+            message=typo(message),
             suggestion=suggestion,
         )
         self.items.append(Item(order, finding, fix))
