@@ -234,7 +234,11 @@ def run_scripts(tmp: Path, lite_dir: Path, runs: list[dict[str, Any]]) -> list[R
         "followup_list": "Liste de suivi",
         "call_brief": "Fiche d'appel",
     }
-    return [Run(**r) for r in out["runs"]]
+    runs = [Run(**r) for r in out["runs"]]
+    for run in runs:  # French typography (no-break spaces), compared here as plain spaces
+        assert " :" not in run.output and "« " not in run.output, run.output
+        run.output = run.output.replace("\u00a0", " ")
+    return runs
 
 
 def _set(run: Run, sheet: str) -> dict[str, Any]:
@@ -465,7 +469,7 @@ def test_wheel_url_pins_this_version(tmp_path: Path) -> None:
     ):
         result = CliRunner().invoke(cli, ["lite", str(tmp_path / "x"), "--wheel-url", bad])
         assert result.exit_code == 2, (bad, result.output)
-        assert result.stderr.startswith("Erreur : ") and "Traceback" not in result.output
+        assert result.stderr.replace("\u00a0", " ").startswith("Erreur : ") and "Traceback" not in result.output
     assert not (tmp_path / "x").exists()
 
 
@@ -488,6 +492,6 @@ def test_an_unexpected_failure_is_printed_in_french_then_raised(
     monkeypatch.setattr(operations, "next_actions", broken)
     with pytest.raises(KeyError):
         lite.next_actions(book, TODAY)
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().out.replace("\u00a0", " ")
     assert printed.startswith(lite.PREFIX) and "erreur inattendue (KeyError" in printed
     assert "Rien n'a été modifié" in printed

@@ -61,7 +61,9 @@ HINT = (
 
 def say(message: str) -> None:
     """A message to the volunteer, in xlwings Lite's output pane (it has no message boxes)."""
-    print(PREFIX + message, flush=True)
+    from cbpt_sheets.core.french import typo
+
+    print(typo(PREFIX + message), flush=True)
 
 
 def _run(func: Any, book: xw.Book, *args: Any) -> Any:
