@@ -17,6 +17,19 @@ def _holidays_of(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("FR", years=year).keys())
 
 
+@lru_cache(maxsize=64)
+def _holiday_names(year: int) -> dict[dt.date, str]:
+    """The French public holidays of one year, with their French names."""
+    return dict(holidays.country_holidays("FR", years=year, language="fr").items())
+
+
+def holiday_name(day: dt.date) -> str | None:
+    """The French name of the public holiday on ``day`` (``Noël``), None on another day."""
+    if not is_holiday(day):
+        return None
+    return _holiday_names(day.year).get(day)
+
+
 def is_holiday(day: dt.date) -> bool:
     """True on a French public holiday (1er janvier, 1er mai, 14 juillet, 11 novembre, Noël…)."""
     return day in _holidays_of(day.year)

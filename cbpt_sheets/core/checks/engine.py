@@ -239,7 +239,10 @@ class Columns:
 
     def dates(self, key: str) -> list[dt.date | None]:
         """The cell as a date, None when blank, unreadable or an Excel error."""
-        return self._mapped("date", key, v.parse_date, None)
+        hit: list[dt.date | None] = self._mapped("date", key, v.parse_date, None)
+        for p, reading in self.sheet.yearless.get(key, {}).items():
+            hit[p] = reading.date  # a date typed without a year, read for its row (readings)
+        return hit
 
     def codes(self, key: str, list_name: str) -> list[str | None]:
         """The list code of the cell (``code_of``), None when blank, unknown or an Excel error."""
