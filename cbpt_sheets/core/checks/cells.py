@@ -23,11 +23,10 @@ from cbpt_sheets.core.checks.engine import Run, replay_verdicts
 from cbpt_sheets.core.checks.findings import did_you_mean, quote
 from cbpt_sheets.core.french import format_date
 from cbpt_sheets.core.models import SheetData
-from cbpt_sheets.core.names import closest, folded
+from cbpt_sheets.core.names import closest, list_reading
 from cbpt_sheets.core.schema import (
     DATA_SHEETS,
-    EXACT_LIST_INDEX,
-    LIST_INDEX,
+    EXACT_LABELS,
     LISTS,
     ColType,
     Column,
@@ -86,7 +85,7 @@ def _list_choices(run: Run, column: Column) -> list[str] | None:
 
 def _check_list(run: Run, sheet: SheetData, column: Column, row: int, value: Any) -> None:
     assert column.list is not None
-    if isinstance(value, str) and value in EXACT_LIST_INDEX.get(column.list, ()):
+    if isinstance(value, str) and value in EXACT_LABELS[run.raw.lang].get(column.list, ()):
         return
     raw_text = v.text(value) or ""
     header = sheet.headers[sheet.columns[column.key]]
@@ -105,16 +104,18 @@ def _check_list(run: Run, sheet: SheetData, column: Column, row: int, value: Any
             run.add("not-in-list", sheet, fields, "settings-list", suggestion=hint, **at)
             return
     else:
-        if isinstance(value, str) and value in EXACT_LIST_INDEX[column.list]:
-            return
-        hit = LIST_INDEX[column.list].get(folded(raw_text))
-        if hit is None:
-            hint = closest(raw_text, spec.labels(run.raw.lang))
+        reading = list_reading(column.list, raw_text, run.raw.lang)
+        if reading.code is None:
+            hint = spec.by_code(reading.hint).label(run.raw.lang) if reading.hint else None
             fields = {"seen": quote(value), "header": header, "did_you_mean": did_you_mean(hint)}
             run.add("not-in-list", sheet, fields, suggestion=hint, **at)
             return
-        canonical = spec.by_code(hit[0]).label(run.raw.lang)
+        canonical = spec.by_code(reading.code).label(run.raw.lang)
         if raw_text == canonical:
+            return
+        if reading.kind == "synonym":
+            fields = {"seen": quote(value), "entry": canonical}
+            run.add("list-synonym", sheet, fields, suggestion=canonical, fix=canonical, **at)
             return
     fields = {"seen": quote(value), "entry": canonical}
     run.add("list-spelling", sheet, fields, suggestion=canonical, fix=canonical, **at)

@@ -19,8 +19,7 @@ from cbpt_sheets.core import values as v
 from cbpt_sheets.core.a1 import column_letter
 from cbpt_sheets.core.checks.findings import FINDINGS
 from cbpt_sheets.core.models import Finding, RawRow, RawWorkbook, Severity, SheetData
-from cbpt_sheets.core.names import folded
-from cbpt_sheets.core.schema import DATA_SHEETS, LIST_INDEX, Column, Sheet
+from cbpt_sheets.core.schema import DATA_SHEETS, Column, Sheet, list_code
 
 NO_FIX = object()
 _SHEET_ORDER = {s.key: i for i, s in enumerate(DATA_SHEETS)}
@@ -151,8 +150,7 @@ def code_of(spec_list: str, value: Any) -> str | None:
     raw_text = v.text(value)
     if raw_text is None:
         return None
-    hit = LIST_INDEX[spec_list].get(folded(raw_text))
-    return hit[0] if hit else None
+    return list_code(spec_list, raw_text)  # labels and the volunteers' words
 
 
 def date_of(row: RawRow, key: str) -> dt.date | None:
