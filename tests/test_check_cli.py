@@ -96,7 +96,7 @@ def test_fix_rewrites_safely_and_rechecks(
     assert result.exit_code == 0, result.output
     assert "5 corrections appliquées" in result.stdout
     date_cell = cell("calls", "Date", 2)
-    assert f"Appels!{date_cell} : « 3 nov. 2026 » → « 03/11/2026 »" in result.stdout
+    assert f"Appels!{date_cell} : « 3 nov. 2026 » (texte) → 03/11/2026 (date)" in result.stdout
     assert (
         result.stdout.strip().splitlines()[-1] == "0 erreur, 0 avertissement (3 feuilles, 2 lignes)"
     )

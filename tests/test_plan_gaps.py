@@ -180,7 +180,9 @@ def test_appointment_rows_block_too(make_workbook: Callable[..., Path]) -> None:
 
 
 def test_brief_shows_the_rows_to_correct(two_orgs: Any) -> None:
-    path = two_orgs([call(dt.date(2026, 11, 3), "Pas de réponse"), call("début nov", "Pas de réponse")])
+    path = two_orgs(
+        [call(dt.date(2026, 11, 3), "Pas de réponse"), call("début nov", "Pas de réponse")]
+    )
     result = plan_brief(read_raw(path), NAME, T)
     assert result.next_action.action == "correct-entry"
     assert any("Ligne 3 de « Appels », à corriger" in line for line in result.history)

@@ -138,6 +138,44 @@ class NameMatcher:
         return sorted(found)
 
 
+# ---------------------------------------------------------------- organisations named
+
+_ORG_ID = re.compile(r"^(?:org)?[\s._-]*0*(\d+)$")
+
+
+def id_number(text: str | None) -> int | None:
+    """The number of an organisation ID in any padding and case: ORG-0002, org-2, 2 -> 2."""
+    if not text:
+        return None
+    m = _ORG_ID.match(fold(text))
+    return int(m[1]) if m else None
+
+
+def find_named(wanted: str, names: list[str], ids: list[str | None]) -> list[int]:
+    """The indexes of the organisations ``wanted`` designates (several: ambiguous; none: unknown).
+
+    In order: its Nom or ID exactly (case and accents ignored; the first such row);
+    else its ID number in any padding (``ORG-2``, ``org-0002``, ``2``); else the
+    organisations whose Nom contains it (case, accents, then spaces and punctuation
+    ignored).
+    """
+    key = fold(wanted)
+    if not key:
+        return []
+    for i, (name, oid) in enumerate(zip(names, ids, strict=True)):
+        if fold(name) == key or (oid and fold(oid) == key):
+            return [i]
+    number = id_number(wanted)
+    if number is not None:
+        by_id = [i for i, oid in enumerate(ids) if id_number(oid) == number]
+        if by_id:
+            return by_id
+    parts = [i for i, name in enumerate(names) if key in fold(name)]
+    if not parts and (compact := name_key(wanted)):
+        parts = [i for i, name in enumerate(names) if compact in name_key(name)]
+    return parts
+
+
 # ---------------------------------------------------------------- list entries
 
 _NEGATIONS = frozenset({"pas", "ne", "non", "aucun", "aucune", "sans", "not", "no", "dont"})
@@ -190,7 +228,7 @@ def _known_words(list_name: str) -> tuple[list[str], list[str]]:
     return list(pairs), list(pairs.values())
 
 
-def list_hint(list_name: str, value: str, cutoff: float = 82) -> str | None:
+def list_hint(list_name: str, value: str, cutoff: float = 88) -> str | None:
     """The code of the entry a value not in the list most likely means, or None.
 
     Only a typo of a label or of a volunteers' word is suggested: a beginning that
@@ -205,15 +243,12 @@ def list_hint(list_name: str, value: str, cutoff: float = 82) -> str | None:
     keys, codes = _known_words(list_name)
     negated = _negated(wanted)
     if len(wanted) >= 4:
-        starting = {  # a beginning: at least half of the word it begins
-            c
-            for k, c in zip(keys, codes, strict=True)
-            if k.startswith(wanted) and k != wanted and 2 * len(wanted) >= len(k)
-        }
-        if len(starting) == 1:
-            return starting.pop()
-        if starting:
+        starting = {c for k, c in zip(keys, codes, strict=True) if k.startswith(wanted)}
+        if len(starting) > 1:
             return None  # the beginning of words of several entries
+        begun = [k for k in keys if k.startswith(wanted) and 2 * len(wanted) >= len(k)]
+        if starting and begun:  # half a word at least
+            return starting.pop()
     from rapidfuzz import fuzz
 
     scored: dict[str, float] = {}

@@ -307,7 +307,7 @@ SYNONYMS: dict[str, dict[str, Words]] = {
         "meeting-set": Words(
             (
                 "RDV fixé", "RDV pris", "RDV ok", "RDV", "Rendez-vous fixé", "Rendez-vous pris",
-                "Rendez-vous", "Rencontre prévue", "Entretien RDV",
+                "Rendez-vous", "Rencontre prévue",
             ),
             ("Meeting set", "Meeting booked", "Appointment set", "Appointment made"),
         ),
