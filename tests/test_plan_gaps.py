@@ -168,7 +168,7 @@ def test_appointment_rows_block_too(make_workbook: Callable[..., Path]) -> None:
         appointments=[
             {
                 "Organisation": NAME,
-                "Date": "le 12 décembre",
+                "Date": "mi-décembre",
                 "Lieu": "Chez eux",
                 "Statut": "Proposé",
             }
