@@ -437,3 +437,19 @@ def test_far_today_warns_on_stderr_only(
     json.loads(result.stdout)  # the JSON stays clean
     monkeypatch.setenv("CBPT_SHEETS_TODAY_FAR_OK", "1")
     assert not warn_far_today(D(2099, 12, 31), real=T)
+
+
+def test_a_wrong_day_name_or_a_day_of_no_year_is_an_error(
+    make_workbook: Callable[..., Path],
+) -> None:
+    path = make_workbook(
+        organisations=[ORG],
+        calls=[{**CALL, "Date": "mardi 3 déc. 2026"}, {**CALL, "Date": "31/02"}],
+    )
+    raw = read_raw(path)
+    found = {f.cell: f for f in check_raw(raw, T).findings if f.code == "invalid-date"}
+    weekday = found[cell("calls", "Date", 2)]
+    assert "le 03/12/2026 est un jeudi, pas un mardi" in weekday.message
+    assert "aucune année" in found[cell("calls", "Date", 3)].message
+    assert all(c.date is None for c in dataset.build(raw, T).contacts)
+    assert not any(x.cell in found for x in safe_fixes(raw, T))
