@@ -453,3 +453,16 @@ def test_a_wrong_day_name_or_a_day_of_no_year_is_an_error(
     assert "aucune année" in found[cell("calls", "Date", 3)].message
     assert all(c.date is None for c in dataset.build(raw, T).contacts)
     assert not any(x.cell in found for x in safe_fixes(raw, T))
+
+
+def test_the_french_calendar_loaded_alone_is_the_registry_s() -> None:
+    import holidays
+
+    from cbpt_sheets.core import calendar
+
+    for year in range(2020, 2041):
+        registry = holidays.country_holidays("FR", years=year, language="fr")
+        assert calendar._holidays_of(year) == frozenset(registry)
+        assert calendar._holiday_names(year) == dict(registry.items())
+    assert calendar.holiday_name(D(2026, 12, 25)) == "Noël"
+    assert calendar.holiday_name(D(2026, 12, 24)) is None

@@ -112,18 +112,21 @@ def _callbacks(sheet: SheetData, dates: list[dt.date | None], today: dt.date) ->
         sheet.yearless["callback_date"] = readings
 
 
-def _meeting_references(sheet: SheetData | None, dates: list[dt.date | None]) -> dict[str, dt.date]:
-    """Each organisation (its ``name_key``) -> the date its appointments are read from."""
+def _meeting_references(
+    sheet: SheetData | None, dates: list[dt.date | None], wanted: set[str]
+) -> dict[str, dt.date]:
+    """The organisations ``wanted`` (``name_key``) -> the date their appointments are read from."""
     if sheet is None or "organisation" not in sheet.data:
         return {}
     latest: dict[str, dt.date] = {}
     meeting: dict[str, dt.date] = {}
     outcomes = sheet.data.get("outcome") or [None] * len(sheet.numbers)
     for name, date, outcome in zip(sheet.data["organisation"], dates, outcomes, strict=True):
-        text = v.text(name)
-        if text is None or date is None:
+        if date is None:
             continue
-        key = name_key(text)
+        text = v.text(name)
+        if text is None or (key := name_key(text)) not in wanted:
+            continue
         if date > latest.get(key, dt.date.min):
             latest[key] = date
         label = v.text(outcome)
@@ -133,26 +136,34 @@ def _meeting_references(sheet: SheetData | None, dates: list[dt.date | None]) ->
     return {**latest, **meeting}
 
 
-def _appointments(sheet: SheetData, references: dict[str, dt.date], today: dt.date) -> None:
+def _appointments(
+    sheet: SheetData, calls: SheetData | None, dates: list[dt.date | None], today: dt.date
+) -> None:
     column = sheet.data.get("date")
     if column is None:
         return
     names = sheet.data.get("organisation") or [None] * len(sheet.numbers)
-    readings: dict[int, YearlessDate] = {}
+    typed: list[tuple[int, v.TextDate, str | None]] = []
     for p, (value, name) in enumerate(zip(column, names, strict=True)):
         found = v.without_year(value) if value.__class__ is str else None
         if found is None or "date" in sheet.cell_errors.get(p, {}):
             continue
         text = v.text(name)
-        reference = references.get(name_key(text)) if text else None
+        typed.append((p, found, name_key(text) if text else None))
+    if not typed:
+        return
+    wanted = {key for _, _, key in typed if key}
+    references = _meeting_references(calls, dates, wanted)
+    readings: dict[int, YearlessDate] = {}
+    for p, found, key in typed:
+        reference = references.get(key) if key else None
         if reference is not None:
             why = f"la première à partir du contact du {format_date(reference)}"
             readings[p] = _reading(found, v.first_on_or_after(found, reference), why)
         else:
             why = "la plus proche d'aujourd'hui, faute de contact daté avec l'organisation"
             readings[p] = _reading(found, v.nearest_to(found, today), why)
-    if readings:
-        sheet.yearless["date"] = readings
+    sheet.yearless["date"] = readings
 
 
 def read_yearless(raw: RawWorkbook, today: dt.date) -> None:
@@ -168,7 +179,7 @@ def read_yearless(raw: RawWorkbook, today: dt.date) -> None:
         _callbacks(calls, dates, today)
     appointments = raw.sheets.get("appointments")
     if appointments is not None:
-        _appointments(appointments, _meeting_references(calls, dates), today)
+        _appointments(appointments, calls, dates, today)
     raw.yearless_today = today
 
 
