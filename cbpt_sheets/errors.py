@@ -7,6 +7,7 @@
     ├── StructureError         a data sheet or required column is missing, or a column doubled
     ├── SheetXmlError          a part of the workbook has a shape the writer cannot patch
     ├── UnknownOrganisation    the organisation named is not in the workbook (exit code 2)
+    │   └── AmbiguousOrganisation  what was typed names several organisations (exit code 2)
     ├── MissingDependency      an optional tool (Excel, xlwings add-in parts) is missing
     ├── NotInExcel             a ribbon entry point was called outside Excel, without a book
     └── AddinBuildError        the add-in could not be built
@@ -67,6 +68,22 @@ class UnknownOrganisation(CbptError):
             else " Vérifiez le Nom ou l'ID dans l'onglet Organisations."
         )
         super().__init__(f"Aucune organisation « {name} » dans le classeur.{hint}")
+
+
+class AmbiguousOrganisation(UnknownOrganisation):
+    """The part of a name typed on the command line is in several organisations' names."""
+
+    def __init__(self, name: str, candidates: list[tuple[str, str | None]]) -> None:
+        shown = [f"« {n} »" + (f" ({i})" if i else "") for n, i in candidates[:10]]
+        more = len(candidates) - len(shown)
+        listed = ", ".join(shown) + (f" et {more} autre{'s' if more > 1 else ''}" if more else "")
+        CbptError.__init__(
+            self,
+            f"« {name} » désigne plusieurs organisations : {listed}. Donnez le Nom complet "
+            "ou l'ID de celle que vous voulez.",
+        )
+        self.name = name
+        self.suggestions = [n for n, _ in candidates]
 
 
 class MissingDependency(CbptError):

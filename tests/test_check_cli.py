@@ -97,7 +97,7 @@ def test_fix_rewrites_safely_and_rechecks(
     assert "5 corrections appliquées" in result.stdout
     date_cell = cell("calls", "Date", 2)
     assert (
-        f"Appels!{date_cell}\u00a0: «\u00a03 nov. 2026\u00a0» → «\u00a003/11/2026\u00a0»"
+        f"Appels!{date_cell}\u00a0: «\u00a03 nov. 2026\u00a0» (texte) → 03/11/2026 (date)"
         in result.stdout
     )
     assert (

@@ -469,7 +469,10 @@ def test_wheel_url_pins_this_version(tmp_path: Path) -> None:
     ):
         result = CliRunner().invoke(cli, ["lite", str(tmp_path / "x"), "--wheel-url", bad])
         assert result.exit_code == 2, (bad, result.output)
-        assert result.stderr.replace("\u00a0", " ").startswith("Erreur : ") and "Traceback" not in result.output
+        assert (
+            result.stderr.replace("\u00a0", " ").startswith("Erreur : ")
+            and "Traceback" not in result.output
+        )
     assert not (tmp_path / "x").exists()
 
 

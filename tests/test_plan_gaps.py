@@ -65,11 +65,11 @@ def test_unreadable_dates_block_the_organisation_and_name_the_cells(two_orgs: An
     path = two_orgs(
         [
             call(dt.date(2026, 11, 3), "Pas de réponse"),
-            call("5/11", "pas de reponse"),
+            call("début nov", "pas de reponse"),
             call(
-                "lundi 16 nov",
+                "mardi 16 nov",  # 16/11/2026 is a Monday: no reading
                 "Responsable absent – rappel convenu",
-                **{"Interlocuteur": "Mme Roux", "Rappeler le": "lundi 7 déc"},
+                **{"Interlocuteur": "Mme Roux", "Rappeler le": "lundi prochain"},
             ),
         ]
     )
@@ -80,7 +80,7 @@ def test_unreadable_dates_block_the_organisation_and_name_the_cells(two_orgs: An
     assert ("Appels", "A3") in cells
     assert ("Appels", "A4") in cells
     assert ("Appels", "L4") in cells  # the agreed call-back date is not lost silently
-    assert "Appels!A3 (date illisible «\u00a05/11\u00a0»)" in action.label
+    assert "Appels!A3 (date illisible «\u00a0début nov\u00a0»)" in action.label
     assert "cbpt-sheets next" in action.label
     assert "Appels!A4" in action.label
     assert action.talking_points == []
@@ -93,7 +93,7 @@ def test_unreadable_dates_block_the_organisation_and_name_the_cells(two_orgs: An
 def test_opt_out_wins_even_with_an_unreadable_date(two_orgs: Any) -> None:
     path = two_orgs(
         [
-            call("5/11", "Pas de réponse"),
+            call("début nov", "Pas de réponse"),
             call("hier", "Refus d'être recontacté"),
         ]
     )
@@ -169,7 +169,7 @@ def test_appointment_rows_block_too(make_workbook: Callable[..., Path]) -> None:
         appointments=[
             {
                 "Organisation": NAME,
-                "Date": "le 12 décembre",
+                "Date": "mi-décembre",
                 "Lieu": "Chez eux",
                 "Statut": "Proposé",
             }
@@ -181,7 +181,9 @@ def test_appointment_rows_block_too(make_workbook: Callable[..., Path]) -> None:
 
 
 def test_brief_shows_the_rows_to_correct(two_orgs: Any) -> None:
-    path = two_orgs([call(dt.date(2026, 11, 3), "Pas de réponse"), call("5/11", "Pas de réponse")])
+    path = two_orgs(
+        [call(dt.date(2026, 11, 3), "Pas de réponse"), call("début nov", "Pas de réponse")]
+    )
     result = plan_brief(read_raw(path), NAME, T)
     assert result.next_action.action == "correct-entry"
     assert any("Ligne 3 de «\u00a0Appels\u00a0», à corriger" in line for line in result.history)

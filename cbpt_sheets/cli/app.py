@@ -138,15 +138,43 @@ def parse_day(value: str | None) -> dt.date:
         return dt.date.today()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return dt.datetime.strptime(value.strip(), fmt).date()
+            day = dt.datetime.strptime(value.strip(), fmt).date()
         except ValueError:
             continue
+        warn_far_today(day)
+        return day
     raise click.BadParameter(
         typo(
             f"« {value} » n'est pas une date : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA (ex. 2026-12-01)."
         ),
         param_hint="--today",
     )
+
+
+FAR_TODAY_DAYS = 366
+"""``--today`` further than this from the machine's date (a year) draws a warning on stderr."""
+
+
+def warn_far_today(day: dt.date, real: dt.date | None = None) -> bool:
+    """Say on stderr (never in the JSON or CSV of stdout) that ``--today`` is far from the date.
+
+    A mistyped year (2062 for 2026) would quietly put every due date in the past or the
+    future. ``CBPT_SHEETS_TODAY_FAR_OK=1`` silences it (a test pinned on a fixed day).
+    Returns whether the warning was given.
+    """
+    real = real or dt.date.today()
+    gap = (day - real).days
+    if abs(gap) <= FAR_TODAY_DAYS or os.environ.get("CBPT_SHEETS_TODAY_FAR_OK") == "1":
+        return False
+    years = int(abs(gap) / 365.25)
+    amount = f"plus de {years} an{'s' if years > 1 else ''}"
+    click.echo(
+        f"Attention : --today donne le {day.strftime('%d/%m/%Y')}, à {amount} de la date "
+        f"du jour ({real.strftime('%d/%m/%Y')}). Les échéances sont calculées pour ce "
+        "jour-là : vérifiez l'année.",
+        err=True,
+    )
+    return True
 
 
 BIG_FILE_BYTES = 1_000_000  # a workbook of a few thousand rows and more

@@ -36,7 +36,8 @@ from cbpt_sheets.cli.app import (
 def brief_command(path: Path, organisation: str, today: str | None, write: bool) -> None:
     """La fiche d'appel d'une organisation : sa fiche, son historique, quoi faire et quoi dire.
 
-    ORGANISATION est le Nom (majuscules et accents ignorés) ou l'ID.
+    ORGANISATION est le Nom (majuscules et accents ignorés), une partie du Nom qui ne
+    désigne qu'elle, ou l'ID (ORG-0003, org-3 ou 3).
 
     \b
     Exemples :

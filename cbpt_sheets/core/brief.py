@@ -13,7 +13,7 @@ from cbpt_sheets.core.french import format_date as d
 from cbpt_sheets.core.french import format_time as hm
 from cbpt_sheets.core.french import typo
 from cbpt_sheets.core.models import NextAction, Organisation, Workbook
-from cbpt_sheets.core.names import closest_names
+from cbpt_sheets.core.names import closest_names, find_named
 from cbpt_sheets.core.rules import (
     Blocker,
     appointment_key,
@@ -29,9 +29,9 @@ from cbpt_sheets.core.schema import (
     PLACE,
     TRACKING,
     YES_NO,
-    fold,
 )
 from cbpt_sheets.core.texts import Text
+from cbpt_sheets.errors import AmbiguousOrganisation
 from cbpt_sheets.errors import UnknownOrganisation as UnknownOrganisation  # its old home
 
 ASSET_TEXTS: tuple[Text, ...] = (
@@ -120,12 +120,17 @@ def _shown(org: Organisation, key: str, lang: str = "fr") -> str:
 
 
 def find_organisation(workbook: Workbook, name_or_id: str) -> int:
-    """The index of the organisation named (Nom or ID, folded), or UnknownOrganisation with hints."""
-    wanted = fold(name_or_id)
-    for index, org in enumerate(workbook.organisations):
-        if (org.id and fold(org.id) == wanted) or fold(org.name) == wanted:
-            return index
+    """The index of the organisation named (``names.find_named``: Nom, ID, part of the Nom).
+
+    Raises AmbiguousOrganisation (listing the candidates) or UnknownOrganisation (with hints).
+    """
     names = [o.name for o in workbook.organisations]
+    ids = [o.id for o in workbook.organisations]
+    found = find_named(name_or_id, names, ids)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise AmbiguousOrganisation(name_or_id, [(names[i], ids[i]) for i in found])
     raise UnknownOrganisation(name_or_id, closest_names(name_or_id, names))
 
 

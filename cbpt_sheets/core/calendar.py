@@ -4,17 +4,61 @@ from __future__ import annotations
 
 import calendar as _stdcalendar
 import datetime as dt
+import functools
+import importlib.util
+import sys
+from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
 
 import holidays
 
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
+@lru_cache(maxsize=1)
+def _france() -> Callable[..., Any]:
+    """The holidays package's French calendar, loaded on its own.
+
+    ``holidays.country_holidays("FR")`` imports ``holidays.countries``, which imports
+    every country's module (0.3 to 0.7 s, more than a small workbook's check); the
+    France module only needs the package's base classes. Falls back to
+    ``country_holidays`` if the package's layout changes (tests/test_calendar.py
+    compares both).
+    """
+    loaded = sys.modules.get("holidays.countries.france")
+    if loaded is not None:
+        return cast(Callable[..., Any], loaded.France)
+    try:
+        path = Path(holidays.__file__).parent / "countries" / "france.py"
+        spec = importlib.util.spec_from_file_location("cbpt_sheets._holidays_france", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return cast(Callable[..., Any], module.France)
+    except Exception:  # another layout: the registry, slower
+        return functools.partial(holidays.country_holidays, "FR")
+
+
 @lru_cache(maxsize=256)
 def _holidays_of(year: int) -> frozenset[dt.date]:
     """The French public holidays of one year (cached: the holidays package is slow to build)."""
-    return frozenset(holidays.country_holidays("FR", years=year).keys())
+    return frozenset(_france()(years=year).keys())
+
+
+@lru_cache(maxsize=64)
+def _holiday_names(year: int) -> dict[dt.date, str]:
+    """The French public holidays of one year, with their French names."""
+    return dict(_france()(years=year, language="fr").items())
+
+
+def holiday_name(day: dt.date) -> str | None:
+    """The French name of the public holiday on ``day`` (``Noël``), None on another day."""
+    if not is_holiday(day):
+        return None
+    return _holiday_names(day.year).get(day)
 
 
 def is_holiday(day: dt.date) -> bool:

@@ -5,6 +5,7 @@ Invalid cells become None here (the checks report them); nothing raises.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -22,6 +23,7 @@ from cbpt_sheets.core.models import (
     SheetData,
     Workbook,
 )
+from cbpt_sheets.core.readings import read_yearless
 from cbpt_sheets.core.schema import (
     APPOINTMENTS,
     CALLS,
@@ -180,13 +182,18 @@ def settings(raw: RawWorkbook) -> Settings:
     )
 
 
-def build(raw: RawWorkbook) -> Workbook:
+def build(raw: RawWorkbook, today: dt.date | None = None) -> Workbook:
     """The typed workbook of a raw one (rows that cannot be typed are left to the checks).
+
+    ``today``: the day dates typed without a year are read for (``readings``); without
+    it, the readings already made are used (none: such dates are left unread).
 
     The models are built as ``model_construct`` builds them, every field set; the
     models of one sheet share one ``model_fields_set`` (pydantic only ever adds a
     field name to it, always one already there): treat it as read-only.
     """
+    if today is not None:
+        read_yearless(raw, today)
     with gc_paused():
         return _build(raw)
 
@@ -236,6 +243,11 @@ def _models(model: type[M], spec: Sheet, sheet: SheetData | None, required: str)
             column: Any = sheet.numbers
         elif name in sheet.data and name not in computed:
             column = typed_column(spec, name, sheet.data[name])
+            yearless = sheet.yearless.get(name)
+            if yearless:  # dates typed without a year, read for their row (core.readings)
+                column = list(column)
+                for p, reading in yearless.items():
+                    column[p] = reading.date
             default = defaults.get(name)
             if default is not None:
                 column = [default if x is None else x for x in column]

@@ -49,6 +49,8 @@ class SheetData:
     numbers: list[int] = field(default_factory=list)  # Excel row of each non-blank row
     data: dict[str, list[Any]] = field(default_factory=dict)  # column key -> values by row
     cell_errors: dict[int, dict[str, str]] = field(default_factory=dict)  # position -> errors
+    # dates typed without a year, read for a day (core.readings): column key -> position -> reading
+    yearless: dict[str, dict[int, Any]] = field(default_factory=dict)
     _rows: list[RawRow] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -92,6 +94,7 @@ class RawWorkbook:
     volunteer_emails: dict[str, str] = field(default_factory=dict)  # volunteer -> e-mail
     library_addresses: dict[str, str] = field(default_factory=dict)  # library -> postal address
     error_cells: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    yearless_today: dt.date | None = None  # the day the yearless dates were read for
 
     @property
     def row_count(self) -> int:

@@ -114,7 +114,7 @@ def inputs(raw: RawWorkbook, today: dt.date, report: Report | None = None) -> In
     if report is None:
         report = checks.check_raw(raw, today)
     refuse_broken_structure(report)
-    found = Inputs(workbook=dataset.build(raw), report=report)
+    found = Inputs(workbook=dataset.build(raw, today), report=report)
     names = _row_names(raw)
     by_name = {s.name: s.key for s in raw.sheets.values()}
     for f in report.findings:

@@ -268,6 +268,199 @@ LISTS: dict[str, ListSpec] = {
 }
 STATIC_LISTS: tuple[ListSpec, ...] = tuple(s for s in LISTS.values() if not s.dynamic)
 
+
+@dataclass(frozen=True)
+class Words:
+    """The words volunteers type for one list entry, French and English (``list-synonym``)."""
+
+    fr: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+
+# The volunteers' words for each list entry (workbook.md, second generation): a value
+# equal to one of them, after normalisation (``word_key``), is read as its entry and
+# reported as ``list-synonym``; ``check --fix`` writes the entry. A word that could
+# mean two entries is left out (« Refus », « Rappeler », « Mail » in Résultat): it
+# stays a ``not-in-list`` error, so that an opt-out is never read as something else.
+SYNONYMS: dict[str, dict[str, Words]] = {
+    "Resultat": {
+        "no-answer": Words(
+            (
+                "Pas répondu", "Pas de réponse", "Ne répond pas", "Répond pas", "NRP",
+                "Pas joignable", "Non joignable", "Injoignable", "Personne ne répond",
+                "Messagerie", "Répondeur", "Boîte vocale", "Message laissé",
+                "Laissé un message", "Message sur répondeur", "Ligne occupée", "Occupé",
+                "Sonne dans le vide", "Pas décroché", "Ne décroche pas",
+            ),
+            (
+                "No reply", "No response", "Did not answer", "Didn't answer", "Voicemail",
+                "Left a message", "Left message", "Line busy", "Busy", "Unreachable",
+                "Not reachable", "No pick up",
+            ),
+        ),
+        "wrong-number": Words(
+            (
+                "Faux numéro", "Numéro erroné", "Numéro invalide", "Numéro inexistant",
+                "Numéro non attribué", "Numéro plus attribué", "N'est plus attribué",
+                "Erreur de numéro", "Mauvais n°", "Mauvais numero de téléphone",
+            ),
+            ("Wrong no", "Invalid number", "Number not in service", "Disconnected number"),
+        ),
+        "head-absent-callback": Words(
+            (
+                "Responsable absent", "Resp absent", "Responsable absent, rappeler",
+                "Responsable absent - rappeler", "Rappel convenu", "Responsable en réunion",
+                "Responsable en congé", "Directeur absent", "Directrice absente",
+            ),
+            ("Head absent", "Manager away", "Manager absent", "Call back agreed"),
+        ),
+        "redirected": Words(
+            (
+                "Coordonnées obtenues", "Renvoyé vers", "Orienté vers", "Redirigé",
+                "Réorienté", "Autre contact donné", "Numéro direct obtenu",
+                "Contact obtenu", "Bon interlocuteur obtenu",
+            ),
+            ("Redirected", "Referred", "Contact details obtained", "Given another contact"),
+        ),
+        "no-redirection": Words(
+            (
+                "Pas d'orientation", "Aucune piste", "Pas de contact donné", "Barrage",
+                "Barrage secrétariat", "Barrage standard", "Refus de transmettre",
+                "Ne transmet pas",
+            ),
+            ("No lead", "Not redirected", "Gatekeeper refused"),
+        ),
+        "meeting-set": Words(
+            (
+                "RDV fixé", "RDV pris", "RDV ok", "RDV", "Rendez-vous fixé", "Rendez-vous pris",
+                "Rendez-vous", "Rencontre prévue",
+            ),
+            ("Meeting set", "Meeting booked", "Appointment set", "Appointment made"),
+        ),
+        "call-back": Words(
+            (
+                "À rappeler", "Entretien à rappeler", "Rappeler plus tard", "Doit réfléchir",
+                "Réfléchit", "En réflexion", "Intéressé, à rappeler", "Intéressé à rappeler",
+                "Rappel prévu",
+            ),
+            ("To call back", "Call back later", "Thinking about it", "Will think about it"),
+        ),
+        "send-info": Words(
+            (
+                "Doc à envoyer", "Documentation à envoyer", "Envoyer doc", "Envoyer la doc",
+                "Envoyer documentation", "Envoyer la documentation", "Envoyer plaquette",
+                "Plaquette à envoyer", "Brochure à envoyer", "Demande de documentation",
+                "Demande de doc", "Infos à envoyer", "Envoyer infos", "Envoyer des infos",
+            ),
+            ("Send info", "Send brochure", "Send documentation", "Info to send"),
+        ),
+        "not-interested": Words(
+            (
+                "Pas intéressé", "Pas intéressée", "Pas intéressés", "Non intéressé",
+                "Pas d'intérêt", "Pas besoin", "Pas de besoin", "Pas pour le moment",
+                "Pas pour l'instant", "Décline", "Décliné", "Ne souhaite pas donner suite",
+            ),
+            ("Not interested", "No interest", "Declined", "No need"),
+        ),
+        "opt-out": Words(
+            (
+                "Ne pas rappeler", "Ne plus rappeler", "Ne plus appeler", "Ne pas appeler",
+                "Ne plus contacter", "Ne pas contacter", "Ne pas recontacter",
+                "Ne plus recontacter", "Ne souhaite pas être recontacté",
+                "Ne veut plus être appelé", "Refuse d'être rappelé",
+                "Refuse d'être recontacté", "Refus de contact", "Refus d'être rappelé",
+                "Opposition", "Ne plus démarcher", "Stop",
+            ),
+            (
+                "Do not call", "Don't call", "Do not call again", "Do not contact",
+                "Don't contact", "Opt-out", "Opted out", "Remove from list", "Stop calling",
+            ),
+        ),
+        "mail-sent": Words(
+            (
+                "E-mail envoyé", "Email envoyé", "Courriel envoyé", "Mél envoyé",
+                "Mel envoyé", "Envoi mail", "Envoi d'un mail", "Mail parti",
+            ),
+            ("Email sent", "Sent e-mail", "Sent email"),
+        ),
+        "letter-sent": Words(
+            ("Lettre envoyée", "Courrier posté", "Envoi courrier", "Courrier parti"),
+            ("Letter posted", "Sent letter"),
+        ),
+    },
+    "Suivi": {
+        "actif": Words(("En cours", "Ouvert", "À suivre", "Actif"), ("Ongoing", "Open")),
+        "pause": Words(
+            ("Pause", "Mis en pause", "En attente", "Suspendu"), ("On hold", "Paused")
+        ),
+        "partenaire": Words(("Partenariat", "Partenaire actif", "Adhérent"), ("Partnered",)),
+        "clos": Words(
+            ("Clôturé", "Fermé", "Terminé", "Classé", "Abandonné"), ("Closed", "Done")
+        ),
+        "opposition": Words(
+            (
+                "Ne plus contacter", "Ne pas appeler", "Ne pas rappeler", "Ne plus appeler",
+                "Opposition", "Refus de contact", "Liste d'opposition",
+            ),
+            ("Do not call", "Don't contact", "Opted out"),
+        ),
+    },
+    "Canal": {
+        "phone": Words(
+            ("Tél", "Tel", "Tél.", "Appel", "Appel téléphonique", "Téléphonique", "Portable"),
+            ("Call", "Phone call", "Telephone"),
+        ),
+        "email": Words(
+            ("Email", "E-mail", "Courriel", "Mél", "Mel", "Message électronique"), ("Email",)
+        ),
+        "letter": Words(("Lettre", "Poste", "Courrier postal", "Voie postale"), ("Post",)),
+        "visit": Words(
+            ("Sur place", "Passage", "En personne", "Déplacement", "Visite sur place"),
+            ("In person", "On site"),
+        ),
+    },
+    "Statut": {
+        "proposed": Words(("À confirmer", "Provisoire", "En attente de confirmation"), ("Tentative",)),
+        "confirmed": Words(("Validé", "Fixé", "Prévu", "Calé", "OK"), ("Booked", "Scheduled")),
+        "held": Words(
+            ("Fait", "Effectué", "A eu lieu", "Eu lieu", "Tenu"), ("Done", "Took place")
+        ),
+        "cancelled": Words(("Annulation", "Décommandé", "Annulé par eux"), ("Called off",)),
+        "postponed": Words(
+            ("Décalé", "Repoussé", "Déplacé", "Reprogrammé", "À reprogrammer", "Remis"),
+            ("Rescheduled", "Moved"),
+        ),
+    },
+    "Suite": {
+        "collective": Words(("Adhésion du CSE", "Abonnement collectif"), ("Group membership",)),
+        "individual": Words(
+            ("Adhésion individuelle", "Inscriptions individuelles"), ("Individual membership",)
+        ),
+        "event": Words(
+            ("Animation", "Animation prévue", "Atelier", "Lecture publique", "Événement"),
+            ("Event", "Workshop"),
+        ),
+        "deposit": Words(("Dépôt", "Prêt de livres", "Caisse de livres"), ("Deposit",)),
+        "convention": Words(("Convention", "Contrat à signer"), ("Agreement",)),
+        "follow-up": Words(("Relancer", "Relance", "À recontacter"), ("Follow-up", "Chase")),
+        "none": Words(("Rien", "Aucune suite", "Pas de suite", "Abandon"), ("Nothing",)),
+    },
+    "OuiNon": {
+        "yes": Words(("O", "Vrai", "Connaît"), ("Y", "True")),
+        "no": Words(("N", "Faux", "Ne connaît pas", "Connaît pas"), ("False",)),
+    },
+    "Lieu": {
+        "theirs": Words(
+            ("Sur place", "Dans leurs locaux", "Sur site", "Chez l'organisation"),
+            ("On site", "Their office"),
+        ),
+        "library": Words(
+            ("Bibliothèque", "À la bibli", "Bibli", "À la biblio", "Chez nous"),
+            ("Library", "At ours"),
+        ),
+    },
+}  # fmt: skip
+
 # ---------------------------------------------------------------- sheets
 
 C = ColType
@@ -596,13 +789,69 @@ EXACT_LIST_INDEX: dict[str, dict[str, str]] = {
 """Exact spellings (the dash may be typed "-" or "–"): accepted without a warning."""
 
 
+EXACT_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    lang: {
+        spec.name: {
+            variant: e.code
+            for e in spec.entries
+            for variant in (e.label(lang), e.label(lang).replace("–", "-"))
+        }
+        for spec in STATIC_LISTS
+    }
+    for lang in LANGS
+}
+"""lang -> list -> the exact spellings of its labels in that language (no warning)."""
+
+_NOT_A_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def word_key(text: str) -> str:
+    """A value folded for the volunteers' words: ``fold`` and no punctuation (``RDV fixé !``)."""
+    return _NOT_A_WORD.sub(" ", fold(text).replace("'", "")).strip()
+
+
+def _build_synonym_index() -> dict[str, dict[str, str]]:
+    """list -> word_key of each volunteers' word -> its entry's code (one entry per word)."""
+    out: dict[str, dict[str, str]] = {}
+    for name, entries in SYNONYMS.items():
+        spec = LISTS[name]
+        table: dict[str, str] = {}
+        labels = {word_key(label): e.code for e in spec.entries for label in (e.fr, e.en)}
+        for code, words in entries.items():
+            spec.by_code(code)  # a KeyError here: a word declared for no entry
+            for word in (*words.fr, *words.en):
+                key = word_key(word)
+                if labels.get(key, code) != code or table.setdefault(key, code) != code:
+                    raise ValueError(f"{name}: {word!r} would mean two entries")
+                if key in labels:
+                    del table[key]  # the entry's own label, typed another way: list-spelling
+        out[name] = table
+    return out
+
+
+SYNONYM_INDEX: dict[str, dict[str, str]] = _build_synonym_index()
+"""list -> word_key of a volunteers' word -> the code of its entry (``list-synonym``)."""
+LABEL_WORD_INDEX: dict[str, dict[str, str]] = {
+    spec.name: {word_key(label): e.code for e in spec.entries for label in (e.fr, e.en)}
+    for spec in STATIC_LISTS
+}
+"""list -> word_key of each label -> its code (a label typed with other punctuation)."""
+
+
 def list_code(list_name: str, value: str) -> str | None:
-    """The code of a static list entry matching ``value`` (exact or folded), or None."""
+    """The code of a static list entry ``value`` names, or None.
+
+    Its label (exact, folded, or with other punctuation), in either language, or one
+    of the volunteers' words for it (``SYNONYMS``).
+    """
     exact = EXACT_LIST_INDEX[list_name].get(value)
     if exact is not None:
         return exact
     hit = LIST_INDEX[list_name].get(fold(value))
-    return hit[0] if hit else None
+    if hit is not None:
+        return hit[0]
+    key = word_key(value)
+    return LABEL_WORD_INDEX[list_name].get(key) or SYNONYM_INDEX.get(list_name, {}).get(key)
 
 
 def list_label(list_name: str, code: str, lang: str = "fr") -> str:

@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import phonenumbers
@@ -22,15 +23,31 @@ CellValue = Any  # str | int | float | bool | date | datetime | time | None
 _MONTHS = {
     "janv": 1, "jan": 1, "janvier": 1, "fevr": 2, "fev": 2, "fevrier": 2, "feb": 2,
     "mars": 3, "mar": 3, "avr": 4, "avril": 4, "apr": 4, "mai": 5, "may": 5,
-    "juin": 6, "jun": 6, "juil": 7, "juillet": 7, "jul": 7, "aout": 8, "aug": 8,
-    "sept": 9, "sep": 9, "septembre": 9, "oct": 10, "octobre": 10, "nov": 11,
-    "novembre": 11, "dec": 12, "decembre": 12,
+    "juin": 6, "jun": 6, "juil": 7, "juill": 7, "juillet": 7, "jul": 7, "aout": 8,
+    "aou": 8, "aug": 8, "sept": 9, "sep": 9, "septembre": 9, "oct": 10, "octobre": 10,
+    "nov": 11, "novembre": 11, "dec": 12, "decembre": 12,
     "january": 1, "february": 2, "march": 3, "april": 4, "june": 6, "july": 7,
     "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
 }  # fmt: skip
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_WEEKDAYS = {
+    "lundi": 0, "lun": 0, "mardi": 1, "mar": 1, "mercredi": 2, "mer": 2, "merc": 2,
+    "jeudi": 3, "jeu": 3, "vendredi": 4, "ven": 4, "vend": 4, "samedi": 5, "sam": 5,
+    "dimanche": 6, "dim": 6,
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}  # fmt: skip
+"""Day names and their usual abbreviations (folded), French and English -> Monday = 0."""
+# "le 18/11", "lundi 16/11", "lun. 16 nov.", "lundi, le 16 novembre 2026": a day name
+# (or any word before a date with its year, as before) and "le" may come first.
+_PREFIX = r"^(?:le\s+)?(?:(?P<word>[a-z]+)\.?,?\s+)?(?:le\s+)?"
+_NUMERIC_DATE = re.compile(
+    _PREFIX + r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})(?:[/.\-](?P<y>\d{2}|\d{4}))?$"
+)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
-_WORD_DATE = re.compile(r"^(?:[a-z]+\.?\s+)?(\d{1,2})(?:er)?\s+([a-z]+)\.?\s+(\d{2}|\d{4})$")
+_WORD_DATE = re.compile(
+    _PREFIX + r"(?P<d>\d{1,2})(?:er)?\s+(?P<m>[a-z]+)\.?(?:\s+(?P<y>\d{2}|\d{4}))?$"
+)
 _TIME = re.compile(r"^(\d{1,2})\s*[h:]\s*(\d{2})?(?::(\d{2}))?$")
 _DIGITS5 = re.compile(r"^\d{5}$")
 
@@ -111,22 +128,115 @@ def _year(y: str) -> int:
     return 2000 + int(y) if len(y) == 2 else int(y)
 
 
-def parse_text_date(value: str) -> dt.date | None:
-    """A date typed as text: ``03/12/2026``, ``3/12/26``, ``3 déc. 2026``, ``2026-12-03``."""
+@dataclass(frozen=True)
+class TextDate:
+    """A date as typed in text: its day and month, its year when given, its day name's weekday.
+
+    ``weekday``: Monday = 0 ... Sunday = 6 when a day name was typed (``lundi 16 nov``).
+    """
+
+    day: int
+    month: int
+    year: int | None = None
+    weekday: int | None = None
+
+    def on(self, year: int) -> dt.date | None:
+        """This day and month in ``year`` (None when it does not exist: 29/02, 31/04)."""
+        try:
+            return dt.date(year, self.month, self.day)
+        except ValueError:
+            return None
+
+    def agrees(self, day: dt.date) -> bool:
+        """Whether the typed day name (if any) is the weekday of ``day``."""
+        return self.weekday is None or self.weekday == day.weekday()
+
+
+@functools.lru_cache(maxsize=8192)
+def read_text_date(value: str) -> TextDate | None:
+    """What a text date says: ``03/12/2026``, ``3 déc. 2026``, ``5/11``, ``lundi 16 nov``.
+
+    None when the text is not a date; a day or month out of range is None too. The
+    day name is kept (not checked here: a date without a year has no weekday yet).
+    """
     s = fold(value)
-    try:
-        if m := _NUMERIC_DATE.match(s):
-            return dt.date(_year(m[3]), int(m[2]), int(m[1]))
-        if m := _ISO_DATE.match(s):
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        if m := _WORD_DATE.match(s):
-            month = _MONTHS.get(m[2])
-            if month is None:
-                return None
-            return dt.date(_year(m[3]), month, int(m[1]))
-    except ValueError:
+    if m := _ISO_DATE.match(s):
+        return TextDate(int(m[3]), int(m[2]), int(m[1]))
+    m = _NUMERIC_DATE.match(s)
+    if m is not None:
+        month: int | None = int(m["m"])
+    elif (m := _WORD_DATE.match(s)) is not None:
+        month = _MONTHS.get(m["m"])
+    else:
         return None
+    if month is None or not 1 <= month <= 12 or not 1 <= int(m["d"]) <= 31:
+        return None
+    word = m["word"]
+    weekday = _WEEKDAYS.get(word) if word else None
+    year = _year(m["y"]) if m["y"] else None
+    if word and weekday is None and (year is None or m.re is _NUMERIC_DATE):
+        return None  # "avant 5/11": only a day name may come before a yearless date
+    found = TextDate(int(m["d"]), month, year, weekday)
+    if year is not None and found.on(year) is None:
+        return None
+    return found
+
+
+def parse_text_date(value: str) -> dt.date | None:
+    """A date typed as text with its year: ``03/12/2026``, ``3/12/26``, ``3 déc. 2026``, ``2026-12-03``.
+
+    None for a date without a year (see ``read_text_date``) and for a day name that is
+    not the date's weekday (``mardi 3 déc. 2026``, a Thursday).
+    """
+    found = read_text_date(value)
+    if found is None or found.year is None:
+        return None
+    day = found.on(found.year)
+    return day if day is not None and found.agrees(day) else None
+
+
+def weekday_mismatch(value: str) -> tuple[dt.date, int] | None:
+    """(the date, the weekday typed) for a full text date whose day name is wrong, else None."""
+    found = read_text_date(value)
+    if found is None or found.year is None or found.weekday is None:
+        return None
+    day = found.on(found.year)
+    return (day, found.weekday) if day is not None and not found.agrees(day) else None
+
+
+def without_year(value: Any) -> TextDate | None:
+    """The day and month of a text date typed without its year (``5/11``, ``lundi 16 nov``)."""
+    if not isinstance(value, str):
+        return None
+    found = read_text_date(value)
+    return found if found is not None and found.year is None else None
+
+
+def latest_on_or_before(found: TextDate, reference: dt.date) -> dt.date | None:
+    """The latest date with this day and month not after ``reference``."""
+    for year in range(reference.year, reference.year - 9, -1):
+        day = found.on(year)
+        if day is not None and day <= reference:
+            return day
     return None
+
+
+def first_on_or_after(found: TextDate, reference: dt.date) -> dt.date | None:
+    """The first date with this day and month on or after ``reference``."""
+    for year in range(reference.year, reference.year + 9):
+        day = found.on(year)
+        if day is not None and day >= reference:
+            return day
+    return None
+
+
+def nearest_to(found: TextDate, reference: dt.date) -> dt.date | None:
+    """The date with this day and month nearest to ``reference`` (the later one on a tie)."""
+    before = latest_on_or_before(found, reference)
+    after = first_on_or_after(found, reference)
+    if before is None or after is None:
+        return after or before
+    return before if (reference - before) < (after - reference) else after
 
 
 def as_date(value: CellValue) -> dt.date | None:

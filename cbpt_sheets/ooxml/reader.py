@@ -314,6 +314,9 @@ def read_raw(source: str | os.PathLike[str] | PendingBook) -> RawWorkbook:
     return raw
 
 
-def read_workbook(path: str | os.PathLike[str]) -> Workbook:
-    """Read a workbook file into typed models (organisations, contacts, appointments, settings)."""
-    return dataset.build(read_raw(path))
+def read_workbook(path: str | os.PathLike[str], today: dt.date | None = None) -> Workbook:
+    """Read a workbook file into typed models (organisations, contacts, appointments, settings).
+
+    ``today`` (default: the machine's date): the day dates typed without a year are read for.
+    """
+    return dataset.build(read_raw(path), today or dt.date.today())

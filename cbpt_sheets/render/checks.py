@@ -50,6 +50,12 @@ def render_text(report: Report, sheets: int, rows: int) -> str:
 
 
 def fix_line(fix: Fix) -> str:
-    """One applied fix: ``Appels!A3 : « 03/12/2026 » → 03/12/2026``."""
+    """One applied fix: ``Appels!A3 : « 03/12/2026 » (texte) → 03/12/2026 (date)``.
+
+    A text date that becomes a real date says so, rather than « 03/12/2026 » → « 03/12/2026 ».
+    """
+    where = f"{fix.sheet}!{fix.cell}"
+    if isinstance(fix.new, dt.date) and not isinstance(fix.old, dt.date):
+        return typo(f"{where} : {quote(fix.old)} (texte) → {format_date(fix.new)} (date)")
     new = format_date(fix.new) if isinstance(fix.new, dt.date) else fix.new
-    return typo(f"{fix.sheet}!{fix.cell} : {quote(fix.old)} → « {new} »")
+    return typo(f"{where} : {quote(fix.old)} → « {new} »")

@@ -32,6 +32,7 @@ from cbpt_sheets.core.checks.structure import check_settings, check_structure
 from cbpt_sheets.core.french import plural as plural  # the front ends' counts (home: french)
 from cbpt_sheets.core.models import Finding, Fix, RawWorkbook, Report
 from cbpt_sheets.core.names import NameMatcher
+from cbpt_sheets.core.readings import read_yearless
 
 __all__ = [
     "FINDINGS",
@@ -49,6 +50,7 @@ def _run(raw: RawWorkbook, today: dt.date) -> Run:
 
     Findings of one cell sort by rank, so the passes may run in any order.
     """
+    read_yearless(raw, today)
     run = Run(raw, today)
     run.phase = 0
     check_structure(run)

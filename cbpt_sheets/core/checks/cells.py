@@ -12,15 +12,21 @@ from functools import lru_cache
 from typing import Any
 
 from cbpt_sheets.core import values as v
+from cbpt_sheets.core.calendar import (
+    WEEKDAYS_FR,
+    add_working_days,
+    holiday_name,
+    is_working_day,
+    weekday_fr,
+)
 from cbpt_sheets.core.checks.engine import Run, replay_verdicts
 from cbpt_sheets.core.checks.findings import did_you_mean, quote
 from cbpt_sheets.core.french import format_date
 from cbpt_sheets.core.models import SheetData
-from cbpt_sheets.core.names import closest, folded
+from cbpt_sheets.core.names import closest, list_reading
 from cbpt_sheets.core.schema import (
     DATA_SHEETS,
-    EXACT_LIST_INDEX,
-    LIST_INDEX,
+    EXACT_LABELS,
     LISTS,
     ColType,
     Column,
@@ -79,7 +85,7 @@ def _list_choices(run: Run, column: Column) -> list[str] | None:
 
 def _check_list(run: Run, sheet: SheetData, column: Column, row: int, value: Any) -> None:
     assert column.list is not None
-    if isinstance(value, str) and value in EXACT_LIST_INDEX.get(column.list, ()):
+    if isinstance(value, str) and value in EXACT_LABELS[run.raw.lang].get(column.list, ()):
         return
     raw_text = v.text(value) or ""
     header = sheet.headers[sheet.columns[column.key]]
@@ -98,19 +104,118 @@ def _check_list(run: Run, sheet: SheetData, column: Column, row: int, value: Any
             run.add("not-in-list", sheet, fields, "settings-list", suggestion=hint, **at)
             return
     else:
-        if isinstance(value, str) and value in EXACT_LIST_INDEX[column.list]:
-            return
-        hit = LIST_INDEX[column.list].get(folded(raw_text))
-        if hit is None:
-            hint = closest(raw_text, spec.labels(run.raw.lang))
+        reading = list_reading(column.list, raw_text, run.raw.lang)
+        if reading.code is None:
+            hint = spec.by_code(reading.hint).label(run.raw.lang) if reading.hint else None
             fields = {"seen": quote(value), "header": header, "did_you_mean": did_you_mean(hint)}
             run.add("not-in-list", sheet, fields, suggestion=hint, **at)
             return
-        canonical = spec.by_code(hit[0]).label(run.raw.lang)
+        canonical = spec.by_code(reading.code).label(run.raw.lang)
         if raw_text == canonical:
+            return
+        if reading.kind == "synonym":
+            fields = {"seen": quote(value), "entry": canonical}
+            run.add("list-synonym", sheet, fields, suggestion=canonical, fix=canonical, **at)
             return
     fields = {"seen": quote(value), "entry": canonical}
     run.add("list-spelling", sheet, fields, suggestion=canonical, fix=canonical, **at)
+
+
+def weekday_fields(value: Any, day: dt.date, named: int) -> dict[str, str]:
+    """The fields of ``invalid-date`` (weekday): a day name that is not the date's weekday."""
+    return {
+        "seen": quote(value),
+        "date": format_date(day),
+        "actual": weekday_fr(day),
+        "named": WEEKDAYS_FR[named],
+    }
+
+
+def check_yearless(run: Run) -> None:
+    """date-without-year for each date typed without a year, as read for its row (readings)."""
+    for spec in DATA_SHEETS:
+        sheet = run.raw.sheets.get(spec.key)
+        if sheet is None:
+            continue
+        numbers = sheet.numbers
+        for key, readings in sheet.yearless.items():
+            values = sheet.data[key]
+            for p in sorted(readings):
+                reading = readings[p]
+                value = values[p]
+                at = {"key": key, "row": numbers[p], "value": value}
+                day = reading.date
+                if day is not None:
+                    shown = format_date(day)
+                    fields = {
+                        "seen": quote(value),
+                        "date": f"{weekday_fr(day)} {shown}",
+                        "why": reading.why,
+                    }
+                    run.add("date-without-year", sheet, fields, suggestion=shown, fix=day, **at)
+                elif reading.candidate is not None and reading.typed.weekday is not None:
+                    fields = weekday_fields(value, reading.candidate, reading.typed.weekday)
+                    run.add("invalid-date", sheet, fields, "weekday", **at)
+                else:
+                    run.add("invalid-date", sheet, {"seen": quote(value)}, "no-such-day", **at)
+
+
+def nearest_working_day(day: dt.date, not_before: dt.date | None = None) -> dt.date:
+    """The working day nearest to ``day`` (the later one on a tie), not before ``not_before``."""
+    for distance in range(1, 31):
+        later = day + dt.timedelta(days=distance)
+        if is_working_day(later):
+            return later
+        earlier = day - dt.timedelta(days=distance)
+        if is_working_day(earlier) and (not_before is None or earlier >= not_before):
+            return earlier
+    return add_working_days(day, 1)
+
+
+def _when(day: dt.date) -> str:
+    """``un dimanche``, ``un jour férié (Noël)``: why nobody works on ``day``."""
+    name = holiday_name(day)
+    if name is not None:
+        return f"un jour férié ({name})"
+    return f"un {weekday_fr(day)}"
+
+
+def check_holidays(run: Run) -> None:
+    """holiday-date: a call-back or an appointment to come on a weekend or a public holiday.
+
+    Only dates from today on: a past one has done its harm already. Appointments
+    held, cancelled or postponed are left alone.
+    """
+    today = run.today
+    cols = run.columns("calls")
+    sheet = run.raw.sheets.get("calls")
+    if cols is not None and sheet is not None and "callback_date" in sheet.columns:
+        values = cols.values("callback_date")
+        dates = cols.dates("date")
+        for p, day in enumerate(cols.dates("callback_date")):
+            if day is None or day < today or is_working_day(day):
+                continue
+            called = dates[p]
+            lowest = max(today, called) if called is not None else today
+            better = format_date(nearest_working_day(day, lowest))
+            fields = {"date": format_date(day), "when": _when(day), "suggestion": better}
+            at = {"key": "callback_date", "row": cols.numbers[p], "value": values[p]}
+            run.add("holiday-date", sheet, fields, suggestion=better, **at)
+    cols = run.columns("appointments")
+    sheet = run.raw.sheets.get("appointments")
+    if cols is not None and sheet is not None:
+        values = cols.values("date")
+        statuses = cols.codes("status", "Statut")
+        given = cols.filled("status")
+        for p, day in enumerate(cols.dates("date")):
+            if day is None or day < today or is_working_day(day):
+                continue
+            if given[p] and statuses[p] not in ("proposed", "confirmed"):
+                continue
+            better = format_date(nearest_working_day(day, today))
+            fields = {"date": format_date(day), "when": _when(day), "suggestion": better}
+            at = {"key": "date", "row": cols.numbers[p], "value": values[p]}
+            run.add("holiday-date", sheet, fields, "appointment", suggestion=better, **at)
 
 
 def check_cell(run: Run, sheet: SheetData, column: Column, row: int, value: Any) -> None:
@@ -126,6 +231,13 @@ def check_cell(run: Run, sheet: SheetData, column: Column, row: int, value: Any)
             shown = format_date(parsed)
             fields = {**seen, "date": shown}
             run.add("date-as-text", sheet, fields, suggestion=shown, fix=parsed, **at)
+            return
+        if v.without_year(value) is not None:
+            return  # read for its row: check_yearless reports it
+        wrong = v.weekday_mismatch(value) if isinstance(value, str) else None
+        if wrong is not None:
+            day, named = wrong
+            run.add("invalid-date", sheet, weekday_fields(value, day, named), "weekday", **at)
             return
         header = sheet.headers[sheet.columns[column.key]]
         run.add("invalid-date", sheet, {**seen, "header": header}, **at)
@@ -180,7 +292,12 @@ def check_cell(run: Run, sheet: SheetData, column: Column, row: int, value: Any)
 
 
 def check_cells(run: Run) -> None:
-    """formula-error, required, the typed cells (through the verdict replay), future-date."""
+    """formula-error, required, the typed cells (through the verdict replay), future-date.
+
+    Then the dates read for their row: date-without-year, holiday-date.
+    """
+    check_yearless(run)
+    check_holidays(run)
     for spec in DATA_SHEETS:
         sheet = run.raw.sheets.get(spec.key)
         cols = run.columns(spec.key)

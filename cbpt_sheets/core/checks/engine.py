@@ -20,8 +20,7 @@ from cbpt_sheets.core.a1 import column_letter
 from cbpt_sheets.core.checks.findings import FINDINGS
 from cbpt_sheets.core.french import typo
 from cbpt_sheets.core.models import Finding, RawRow, RawWorkbook, Severity, SheetData
-from cbpt_sheets.core.names import folded
-from cbpt_sheets.core.schema import DATA_SHEETS, LIST_INDEX, Column, Sheet
+from cbpt_sheets.core.schema import DATA_SHEETS, Column, Sheet, list_code
 
 NO_FIX = object()
 _SHEET_ORDER = {s.key: i for i, s in enumerate(DATA_SHEETS)}
@@ -152,8 +151,7 @@ def code_of(spec_list: str, value: Any) -> str | None:
     raw_text = v.text(value)
     if raw_text is None:
         return None
-    hit = LIST_INDEX[spec_list].get(folded(raw_text))
-    return hit[0] if hit else None
+    return list_code(spec_list, raw_text)  # labels and the volunteers' words
 
 
 def date_of(row: RawRow, key: str) -> dt.date | None:
@@ -240,7 +238,10 @@ class Columns:
 
     def dates(self, key: str) -> list[dt.date | None]:
         """The cell as a date, None when blank, unreadable or an Excel error."""
-        return self._mapped("date", key, v.parse_date, None)
+        hit: list[dt.date | None] = self._mapped("date", key, v.parse_date, None)
+        for p, reading in self.sheet.yearless.get(key, {}).items():
+            hit[p] = reading.date  # a date typed without a year, read for its row (readings)
+        return hit
 
     def codes(self, key: str, list_name: str) -> list[str | None]:
         """The list code of the cell (``code_of``), None when blank, unknown or an Excel error."""

@@ -95,6 +95,12 @@ _DECLARED: tuple[FindingType, ...] = (
         "error",
         "{seen} n'est pas une date lisible dans « {header} ». Saisissez une date au format "
         "JJ/MM/AAAA (par exemple 03/12/2026).",
+        variants={
+            "weekday": "{seen} ne se lit pas : le {date} est un {actual}, pas un {named}. "
+            "Corrigez le jour ou la date, au format JJ/MM/AAAA (par exemple 03/12/2026).",
+            "no-such-day": "{seen} n'est une date dans aucune année proche. Saisissez une "
+            "date au format JJ/MM/AAAA (par exemple 03/12/2026).",
+        },
     ),
     FindingType(
         "date-as-text",
@@ -299,8 +305,8 @@ _DECLARED: tuple[FindingType, ...] = (
     FindingType(
         "date-without-year",
         "warning",
-        "La date {seen} n'a pas d'année : elle est lue comme le {date}. Saisissez-la avec "
-        "son année ; check --fix l'écrit pour vous.",
+        "La date {seen} n'a pas d'année : elle est lue comme le {date} ({why}). "
+        "Saisissez-la avec son année ; check --fix l'écrit pour vous.",
     ),
     FindingType(
         "list-synonym",
@@ -311,8 +317,12 @@ _DECLARED: tuple[FindingType, ...] = (
     FindingType(
         "holiday-date",
         "warning",
-        "Le {date} tombe {when} : personne ne répondra ce jour-là. Choisissez un jour ouvré, "
-        "par exemple le {suggestion}.",
+        "Le rappel du {date} tombe {when} : personne ne répondra sans doute ce jour-là. "
+        "Convenez d'un jour ouvré, par exemple le {suggestion}.",
+        variants={
+            "appointment": "Le rendez-vous du {date} tombe {when}. Vérifiez-le, ou proposez "
+            "un jour ouvré, par exemple le {suggestion}.",
+        },
     ),
     FindingType(
         "approached-by-other-library",

@@ -9,7 +9,7 @@ from typing import Any
 from cbpt_sheets.core import values as v
 from cbpt_sheets.core.calendar import add_months
 from cbpt_sheets.core.checks.cells import email_ok, phone_of
-from cbpt_sheets.core.checks.engine import Columns, Run, code_of, date_of, filled, rows_with_data
+from cbpt_sheets.core.checks.engine import Columns, Run, code_of, filled, rows_with_data
 from cbpt_sheets.core.checks.findings import did_you_mean, quote
 from cbpt_sheets.core.dataset import settings as read_settings
 from cbpt_sheets.core.french import format_date
@@ -267,8 +267,10 @@ def _has_address(cols: Columns, p: int, org: Org | None) -> bool:
 def check_appointments(run: Run) -> None:
     """result-before-held, held-in-future."""
     sheet = run.raw.sheets.get("appointments")
-    if sheet is None:
+    cols = run.columns("appointments")
+    if sheet is None or cols is None:
         return
+    dates = dict(zip(cols.numbers, cols.dates("date"), strict=True))  # yearless ones read
     for row in rows_with_data(run, "appointments"):
         status = (
             code_of("Statut", row.values.get("status")) if filled(row, "status") else "proposed"
@@ -285,7 +287,7 @@ def check_appointments(run: Run) -> None:
                 row=row.row,
                 value=result,
             )
-        date = date_of(row, "date")
+        date = dates.get(row.row)
         if status == "held" and date is not None and date > run.today:
             run.add(
                 "held-in-future",
