@@ -172,7 +172,8 @@ def test_check_fix_writes_real_dates_and_says_so(yearless_book: Path) -> None:
     )
     assert result.exit_code == 1, result.output  # the wrong day name stays an error
     ref = cell("calls", "Date", 2)
-    assert f"Appels!{ref} : « 5/11 » (texte) → 05/11/2026 (date)" in result.stdout
+    shown = result.stdout.replace("\u00a0", " ")  # French typography: no-break spaces
+    assert f"Appels!{ref} : « 5/11 » (texte) → 05/11/2026 (date)" in shown
     sheet = openpyxl.load_workbook(yearless_book)["Appels"]
     assert sheet[ref].value == dt.datetime(2026, 11, 5)
     assert sheet[cell("calls", "Rappeler le", 4)].value == dt.datetime(2026, 12, 7)
@@ -185,6 +186,7 @@ def test_fix_line_of_a_text_date_that_became_a_date() -> None:
     from cbpt_sheets.core.models import Fix
 
     line = fix_line(Fix(sheet="Appels", cell="A2", old="20/11/2026", new=D(2026, 11, 20)))
+    line = line.replace("\u00a0", " ")
     assert line == "Appels!A2 : « 20/11/2026 » (texte) → 20/11/2026 (date)"
     assert "« 20/11/2026 » → « 20/11/2026 »" not in line
 
@@ -278,7 +280,7 @@ def test_the_variants_in_a_workbook_give_their_finding_and_fix(
             assert (names[key], ref) not in fixes
         else:
             assert fixes[(names[key], ref)] == label, r
-            assert f"« {label} »" in here[0].message
+            assert f"« {label} »" in here[0].message.replace("\u00a0", " ")
 
 
 def test_synonyms_are_declared_for_the_lists_in_both_languages() -> None:
@@ -406,7 +408,7 @@ def test_brief_by_part_of_the_name_and_by_id(make_workbook: Callable[..., Path])
     with pytest.raises(AmbiguousOrganisation) as info:
         plan_brief(raw, "mairie", T)
     assert info.value.exit_code == 2
-    message = str(info.value)
+    message = str(info.value).replace("\u00a0", " ")
     assert "« Mairie du 15e » (ORG-0002)" in message and "« Mairie du 14e » (ORG-0003)" in message
     with pytest.raises(UnknownOrganisation):
         plan_brief(raw, "Louvre", T)
