@@ -49,6 +49,7 @@ class SheetData:
     numbers: list[int] = field(default_factory=list)  # Excel row of each non-blank row
     data: dict[str, list[Any]] = field(default_factory=dict)  # column key -> values by row
     cell_errors: dict[int, dict[str, str]] = field(default_factory=dict)  # position -> errors
+    merged: list[str] = field(default_factory=list)  # merged ranges over data cells ("C12:C14")
     _rows: list[RawRow] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
