@@ -47,6 +47,11 @@ FONTS: dict[Role, Font] = {
 WRAP_VERTICAL: Literal["top"] = "top"  # wrapped text starts at the top of its cell
 DATE_FORMAT = "dd/mm/yyyy"
 PAGE = PageSetup()
+GENERATED_MARK = "cbpt-sheets"
+"""What the print footer of a generated sheet holds: a sheet of that name is rewritten only
+when it carries it (or, written before the mark existed, a title of ``GENERATED_TITLES``)."""
+GENERATED_FOOTER = "Feuille générée par cbpt-sheets : elle est réécrite à chaque mise à jour"
+GENERATED_TITLES = ("Liste de suivi", "Follow-up list", "Contrôles du ", "Fiche d'appel")
 
 
 def role(grid: SheetGrid, row: int, column: int, links: frozenset[tuple[int, int]]) -> Role | None:
