@@ -403,7 +403,8 @@ _DIMENSION = re.compile(
 )
 _DIMENSION_TAG = re.compile(rb"<" + _P + rb"dimension\b[^>]*/>")
 _TRIM_FROM_ROW = 100_000  # a sheet reaching further than this may be mostly empty rows
-_TRIM_GAP = 1_000  # a run of empty rows longer than this is left out of the reading
+_TRIM_GAP = 1_000
+_TRIM_SMALL_PART = 8 << 20  # a run of empty rows longer than this is left out of the reading
 _EMPTY_SHEET = (
     b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
     b'spreadsheetml/2006/main"><sheetData/></worksheet>'
@@ -548,7 +549,12 @@ class PendingBook:
             raise
 
     def _trim_of(self, sheet: str) -> Trim | None:
-        """The sheet's rows without their long runs of empty rows, when it has such runs."""
+        """The sheet's rows without their long runs of empty rows, when it has such runs.
+
+        Looked for in a part whose declared extent (``<dimension>``) passes row 100 000,
+        or small enough to be unpacked at once (a few milliseconds): its last row against
+        its count of rows.
+        """
         part = self.parts.get(sheet)
         if self._archive is None or part is None:
             return None
@@ -556,15 +562,22 @@ class PendingBook:
             info = self._archive.getinfo(part)
             with self._archive.open(info) as fh:
                 head = fh.read(4096)
+            m = _DIMENSION.search(head)
+            declared = int(m[1]) if m else 0
+            if declared <= _TRIM_FROM_ROW and info.file_size > _TRIM_SMALL_PART:
+                return None
+            xml = self._archive.read(info)
         except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError):
             return None  # the inspection says what is wrong
-        m = _DIMENSION.search(head)
-        last = int(m[1]) if m else None
-        if last is not None and last <= _TRIM_FROM_ROW:
-            return None
-        try:
-            xml = self._archive.read(info)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+        last = None
+        start = xml.rfind(b"<row")
+        if start < 0 or b":row" in xml[start:]:  # a namespace prefix: look at the whole tail
+            start = max(0, len(xml) - (1 << 20))
+        for tag in _ROW_TAG.finditer(xml, start):
+            num = _ROW_NUM.search(tag[1])
+            last = int(num[1]) if num else last
+        count = xml.count(b"<row") + xml.count(b":row")
+        if last is None or last <= count + _TRIM_GAP:
             return None
         return Trim.of(xml)
 
