@@ -113,28 +113,31 @@ def _no_r(parts: Parts) -> None:
             pos = m.end()
         out.append(data[pos:])
         data = b"".join(out)
-        prev = [0]
-
-        def cell(m: re.Match[bytes]) -> bytes:
-            col = _col(m[1])
-            keep = col != prev[0] + 1
-            prev[0] = col
-            return m[0] if keep else b"<c"
-
         chunks = re.split(rb"(<row\b[^>]*>)", data)
         for i, chunk in enumerate(chunks):
-            if chunk.startswith(b"<row"):
-                prev[0] = 0
-            else:
-                chunks[i] = _CELL_R.sub(cell, chunk)
+            if not chunk.startswith(b"<row"):
+                chunks[i] = _CELL_R.sub(_without_r(), chunk)
         parts[name] = b"".join(chunks)
+
+
+def _without_r() -> Callable[[re.Match[bytes]], bytes]:
+    """A substitution dropping ``r=`` from each cell that follows the one before it."""
+    prev = [0]
+
+    def cell(m: re.Match[bytes]) -> bytes:
+        col = _col(m[1])
+        keep = col != prev[0] + 1
+        prev[0] = col
+        return m[0] if keep else b"<c"
+
+    return cell
 
 
 def _merged(parts: Parts) -> None:
     """Appels C12:C13 merged: the name once in C12, C13 empty, a ``<mergeCell>``."""
     name = _sheet(parts, 2)
     data = parts[name]
-    first, last = MERGED_RANGE.split(":")
+    last = MERGED_RANGE.split(":")[1]
     data = re.sub(rb'<c r="' + last.encode() + rb'"([^>]*?) t="inlineStr"><is>.*?</is></c>',
                   rb'<c r="' + last.encode() + rb'"\1/>', data, count=1, flags=re.S)  # fmt: skip
     block = b'<mergeCells count="1"><mergeCell ref="' + MERGED_RANGE.encode() + b'"/></mergeCells>'
@@ -176,7 +179,9 @@ def _total_row(parts: Parts) -> None:
         f'<c r="F{TOTAL_ROW}"><f>SUBTOTAL(103,Appels[Résultat])</f><v>66</v></c></row>'
     ).encode()
     data = parts[name].replace(b"</sheetData>", row + b"</sheetData>", 1)
-    parts[name] = data.replace(b'<dimension ref="A1:P67"/>', f'<dimension ref="A1:P{TOTAL_ROW}"/>'.encode())
+    parts[name] = data.replace(
+        b'<dimension ref="A1:P67"/>', f'<dimension ref="A1:P{TOTAL_ROW}"/>'.encode()
+    )
     table = parts["xl/tables/table2.xml"]
     table = table.replace(b'ref="A1:P67"', f'ref="A1:P{TOTAL_ROW}"'.encode(), 1)
     table = table.replace(b'headerRowCount="1"', b'headerRowCount="1" totalsRowCount="1"', 1)
@@ -186,6 +191,20 @@ def _total_row(parts: Parts) -> None:
     table = table.replace('<tableColumn id="6" name="Résultat"/>'.encode(),
                           '<tableColumn id="6" name="Résultat" totalsRowFunction="count"/>'.encode())  # fmt: skip
     parts["xl/tables/table2.xml"] = table
+
+
+FIXABLE_CELL = "I2"  # Organisations: a switchboard number written with dots
+
+
+def _fixable(parts: Parts) -> None:
+    name = _sheet(parts, 1)
+    parts[name] = re.sub(
+        rb'(<c r="I2"[^>]*><is><t>)(0\d) (\d\d) (\d\d) (\d\d) (\d\d)</t>',
+        lambda m: m[1] + b".".join(m.groups()[1:]) + b"</t>",
+        parts[name],
+        count=1,
+    )
+    assert b"<t>01.45.30.10.10</t>" in parts[name]
 
 
 def _libreoffice(source: Path, target: Path, filter_name: str) -> Path:
@@ -227,6 +246,7 @@ def build_forms(folder: Path, today: dt.date, office: bool = False) -> dict[str,
     """
     folder.mkdir(parents=True, exist_ok=True)
     plain = template.create_workbook(folder / "plain.xlsx", example=True, today=today)
+    _edit(plain, plain, _fixable)  # something for check --fix to write in every form
     out = {"plain": plain}
     for name, edit in ZIP_FORMS.items():
         out[name] = _edit(plain, folder / f"{name}.xlsx", edit)
