@@ -231,7 +231,7 @@ def parse_phone(value: CellValue) -> phonenumbers.PhoneNumber | None:
     raw = text(value)
     if raw is None:
         return None
-    if not raw.isascii():  # every Unicode space (U+00A0, U+202F...) is a space
+    if not (raw.isascii() and raw.isprintable()):  # every space (U+00A0, U+202F, tab) is one
         raw = _OTHER_SPACES.sub(" ", raw).strip()
     if isinstance(value, (int, float)) and len(raw) == 9:
         raw = "0" + raw  # a number typed as a number lost its leading zero

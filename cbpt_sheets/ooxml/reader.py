@@ -131,7 +131,7 @@ def _read_data_sheet(
         }
         totals = {position[r] + 1 for r in totals if r in position}
 
-    def index(row: int) -> int | None:
+    def position_of(row: int) -> int | None:
         return row - 1 if position is None else position.get(row)
 
     for total in totals:
@@ -139,7 +139,7 @@ def _read_data_sheet(
             rows[total - 1] = []
     if totals:
         errors = {(r, c): literal for (r, c), literal in errors.items() if r not in totals}
-    merged = _fill_merges(rows, merges, index) if merges else []
+    merged = _fill_merges(rows, merges, position_of) if merges else []
     start = _find_header(key, rows)
     header_cells = rows[start] if rows else []
     headers = ["" if c is None else str(c) for c in header_cells]

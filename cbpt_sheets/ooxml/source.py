@@ -452,10 +452,15 @@ class Trim:
             end = _ROW_END.search(xml, tag.end()) if not tag[2] else None
             stop = end.end() if end else tag.end()
             element = xml[tag.start() : stop]
-            element = _ROW_NUM.sub(lambda m, n=new: m[0].replace(m[1], b"%d" % n), element, 1)
-            element = _REF.sub(
-                lambda m, n=new: m[0].replace(m[1] + m[2], m[1] + b"%d" % n), element
-            )
+            digits = b"%d" % new
+
+            def row_num(m: re.Match[bytes], n: bytes = digits) -> bytes:
+                return m[0].replace(m[1], n)
+
+            def cell_ref(m: re.Match[bytes], n: bytes = digits) -> bytes:
+                return m[0].replace(m[1] + m[2], m[1] + n)
+
+            element = _REF.sub(cell_ref, _ROW_NUM.sub(row_num, element, 1))
             out.append(xml[pos : tag.start()])
             out.append(element)
             pos = stop
@@ -618,6 +623,8 @@ class PendingBook:
     def _largest(self, names: list[str]) -> str | None:
         """The data sheet whose part is the largest, when it is worth a thread of its own."""
         sizes: dict[str, int] = {}
+        if self._archive is None:
+            return None
         for name in names:
             part = self.parts.get(name)
             if part is None or match_sheet(name) not in _DATA_KEYS:
