@@ -314,3 +314,15 @@ def test_write_calls_do_not_grow_with_rows(make_workbook: Any, entry: str) -> No
         assert written(book), entry  # it did write
     # a few calls per title row and column of a generated sheet, none per data row
     assert counts[0] == counts[1] <= 40, counts
+
+
+def test_followup_list_never_overwrites_a_volunteers_own_suivi(example_path: Path) -> None:
+    """A sheet named Suivi that cbpt-sheets did not write is refused, nothing written (issue 13)."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Suivi"]
+    ws["A1"], ws["A2"], ws["B3"] = "Mes appels à passer", None, "à garder"
+    wb.save(example_path)
+    book = book_of(payload(example_path))
+    assert excel.followup_list(book, today=TODAY) is None
+    assert "n'a pas été créée par cbpt-sheets" in alerts(book)[0]
+    assert not [a for a in actions(book) if a["func"] in ("setValues", "sheetClear")]

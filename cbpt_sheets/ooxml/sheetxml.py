@@ -728,8 +728,7 @@ def generated_mark(xml: bytes, shared: Callable[[int], str | None]) -> bool:
         patch = SheetPatch(xml)
     except SheetXmlError:
         return False
-    texts = [cell_text(patch, num, 1, shared) for num in (1, 2)]
-    return texts[0].startswith(layout.GENERATED_TITLES) or any(mark in t for t in texts)
+    return layout.looks_generated([cell_text(patch, num, 1, shared) for num in (1, 2)])
 
 
 def cell_text(patch: SheetPatch, num: int, col: int, shared: Callable[[int], str | None]) -> str:

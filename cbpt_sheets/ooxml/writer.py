@@ -58,6 +58,7 @@ from cbpt_sheets.ooxml.package import (
     sheet_parts,
     workbook_part,
 )
+from cbpt_sheets.render import layout
 
 GENERATED_NAMES = frozenset(n for s in GENERATED_SHEETS for n in (s.fr, s.en))
 GENERATED_KEYS = frozenset(s.key for s in GENERATED_SHEETS)
@@ -433,12 +434,7 @@ def _put_grid(
             raise UnreadableWorkbook(f"La feuille « {name} » du classeur est mal déclarée.")
         part = resolve(wb_part, target)
         if not sx.generated_mark(pkg.get(part) or b"", _shared_strings(pkg, wb_part)):
-            raise StructureError(
-                f"Le classeur a déjà une feuille « {name} » qui n'a pas été créée par "
-                "cbpt-sheets : elle n'a pas été remplacée, et rien n'a été écrit. Renommez-la "
-                f"(par exemple « {name} (perso) ») puis relancez la commande : une nouvelle "
-                "feuille sera créée à sa place."
-            )
+            raise StructureError(layout.OWN_SHEET.format(name=name))
         pkg.put(part, body)
         pkg.remove(rels_path(part))  # its old tables, comments, drawings go with it
     else:
