@@ -514,3 +514,33 @@ def test_stray_cell_on_the_last_row_keeps_memory_low(
             b["cell"] for a in data["actions"] for b in a.get("blocked_by") or []
         ]
         assert "C1048576" in places
+
+
+@pytest.mark.parametrize("form", ["strict", "prefixed", "no-r", "backslash"])
+def test_excel_errors_and_formulas_without_value_are_seen_in_every_form(
+    forms: dict[str, Path], tmp_path: Path, form: str
+) -> None:
+    """A #REF! (Appels F5) and a formula without value (L3) reported in each form as in plain."""
+    from tests.corpus import forms as corpus
+
+    def errors(parts: dict[str, bytes]) -> None:
+        corpus._no_value(parts)
+        name = "xl/worksheets/sheet2.xml"
+        parts[name] = re.sub(
+            rb'<c r="F5"([^>]*?) t="inlineStr"><is>.*?</is></c>',
+            rb'<c r="F5"\1 t="e"><f>#REF!+1</f><v>#REF!</v></c>',
+            parts[name],
+            count=1,
+            flags=re.S,
+        )
+
+    plain = corpus._edit(forms["plain"], tmp_path / "erreurs.xlsx", errors)
+    if form == "backslash":
+        _infos, parts = corpus._read(plain)
+        path = corpus._write(tmp_path / "b.xlsx", parts, lambda n: n.replace("/", "\\"))
+    else:
+        path = corpus._edit(plain, tmp_path / f"{form}.xlsx", corpus.ZIP_FORMS[form])
+    expected = _findings(plain)
+    assert ("formula-error", "Appels", "F5", "error") in expected
+    assert ("formula-no-value", "Appels", NO_VALUE_CELL, "error") in expected
+    assert _findings(path) == expected
