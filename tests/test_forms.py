@@ -414,7 +414,7 @@ def test_generated_sheet_renamed_by_another_program_is_rewritten(
 @pytest.mark.parametrize(
     ("sheet", "command"),
     [("suivi ", ("followup", "--write")), ("FICHE", ("brief", "ORG-0002", "--write")),
-     ("Controles", ("check", "--fix"))],
+     ("Controles", ("verify",))],
 )  # fmt: skip
 def test_volunteers_own_sheet_of_a_generated_name_is_never_overwritten(
     example_path: Path, sheet: str, command: tuple[str, ...]
@@ -428,12 +428,20 @@ def test_volunteers_own_sheet_of_a_generated_name_is_never_overwritten(
         ws["A1"] = "Mes notes"
         ws["B3"] = "à garder"
         wb.save(example_path)
-    if command[0] == "check":
-        pytest.skip("check --fix writes no generated sheet")
     before = example_path.read_bytes()
-    result = run(command[0], example_path, *command[1:], "--today", DAY)
-    assert result.exit_code == 3, result.output
-    assert "n'a pas été créée par cbpt-sheets" in result.output and "Renommez-la" in result.output
+    if command[0] == "verify":  # the Contrôles sheet: written by operations.verify
+        from cbpt_sheets import operations
+        from cbpt_sheets.errors import StructureError
+
+        source = operations.open_file(example_path, write=True)
+        with pytest.raises(StructureError) as refused:
+            operations.verify(source, TODAY, source.sink())
+        output = str(refused.value)
+    else:
+        result = run(command[0], example_path, *command[1:], "--today", DAY)
+        assert result.exit_code == 3, result.output
+        output = result.output
+    assert "n'a pas été créée par cbpt-sheets" in output and "Renommez-la" in output
     assert example_path.read_bytes() == before
 
 
