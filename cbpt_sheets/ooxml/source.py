@@ -402,7 +402,7 @@ _DIMENSION = re.compile(
     rb"<" + _P + rb"dimension\b[^>]*?ref\s*=\s*[\"'][A-Za-z$]*\d*:?[A-Za-z$]*(\d+)"
 )
 _DIMENSION_TAG = re.compile(rb"<" + _P + rb"dimension\b[^>]*/>")
-_TRIM_FROM_ROW = 100_000  # a sheet reaching further than this may be mostly empty rows
+_ROW_MIN_BYTES = 20  # the fewest bytes a row takes: <row r="1"><c r="A1"/></row>
 _TRIM_GAP = 1_000
 _TRIM_SMALL_PART = 8 << 20  # a run of empty rows longer than this is left out of the reading
 _EMPTY_SHEET = (
@@ -556,9 +556,10 @@ class PendingBook:
     def _trim_of(self, sheet: str) -> Trim | None:
         """The sheet's rows without their long runs of empty rows, when it has such runs.
 
-        Looked for in a part whose declared extent (``<dimension>``) passes row 100 000,
-        or small enough to be unpacked at once (a few milliseconds): its last row against
-        its count of rows.
+        Looked for in a part too small for the rows its extent (``<dimension>``) declares
+        (a real row takes at least 20 bytes), or without a declared extent and small
+        enough to be unpacked at once: its last row against its count of rows. A
+        common sheet is not unpacked here.
         """
         part = self.parts.get(sheet)
         if self._archive is None or part is None:
@@ -568,8 +569,9 @@ class PendingBook:
             with self._archive.open(info) as fh:
                 head = fh.read(4096)
             m = _DIMENSION.search(head)
-            declared = int(m[1]) if m else 0
-            if declared <= _TRIM_FROM_ROW and info.file_size > _TRIM_SMALL_PART:
+            if m is not None and info.file_size >= int(m[1]) * _ROW_MIN_BYTES:
+                return None  # as many bytes as its declared rows need: no long empty run
+            if m is None and info.file_size > _TRIM_SMALL_PART:
                 return None
             xml = self._archive.read(info)
         except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError):
