@@ -33,6 +33,7 @@ S_REL = b"http://purl.oclc.org/ooxml/officeDocument/relationships"
 MERGED_RANGE = "C12:C13"  # Appels: two calls to the same organisation, the name shown once
 NO_VALUE_CELL = "L3"  # Appels: a call-back date computed by a formula never calculated
 TOTAL_ROW = 68  # Appels: the table's total row, under the last call (row 67)
+ORG_TOTAL_ROW = 35  # Organisations: the table's total row, under the last organisation
 
 Parts = dict[str, bytes]
 
@@ -191,6 +192,20 @@ def _total_row(parts: Parts) -> None:
     table = table.replace('<tableColumn id="6" name="Résultat"/>'.encode(),
                           '<tableColumn id="6" name="Résultat" totalsRowFunction="count"/>'.encode())  # fmt: skip
     parts["xl/tables/table2.xml"] = table
+    # Organisations too: "Total" in Nom, a SUBTOTAL where the tool writes Échéance
+    name = _sheet(parts, 1)
+    row = (
+        f'<row r="{ORG_TOTAL_ROW}"><c r="B{ORG_TOTAL_ROW}" t="inlineStr"><is><t>Total</t></is></c>'
+        f'<c r="Z{ORG_TOTAL_ROW}"><f>SUBTOTAL(103,Organisations[Nom])</f><v>33</v></c></row>'
+    ).encode()
+    parts[name] = parts[name].replace(b"</sheetData>", row + b"</sheetData>", 1)
+    last = ORG_TOTAL_ROW - 1
+    table = parts["xl/tables/table1.xml"].replace(
+        f'ref="A1:AA{last}"'.encode(), f'ref="A1:AA{ORG_TOTAL_ROW}"'.encode(), 1
+    )
+    parts["xl/tables/table1.xml"] = table.replace(
+        b'headerRowCount="1"', b'headerRowCount="1" totalsRowCount="1"', 1
+    )
 
 
 FIXABLE_CELL = "I2"  # Organisations: a switchboard number written with dots
