@@ -79,20 +79,23 @@ def _numbers(path: Path) -> UnreadableWorkbook:
 
 
 def _sniff_text(path: Path, head: bytes) -> UnreadableWorkbook:
+    """The refusal of a file that is not a zip: its format named when it is recognised."""
+    start = head.lstrip().lower()
+    what = None
     if head.startswith(b"%PDF"):
         what = "un document PDF"
-    elif head.startswith((b"{\\rtf", b"{\rtf")):
+    elif head.startswith(b"{\\rtf"):
         what = "un document RTF"
-    elif head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+    elif start.startswith((b"<!doctype html", b"<html")):
         what = "une page web (HTML)"
-    elif head.lstrip().startswith(b"<?xml"):
+    elif start.startswith(b"<?xml"):
         what = "un fichier XML (peut-être « Feuille de calcul XML 2003 »)"
-    else:
-        what = "un fichier texte (CSV ?)" if b";" in head or b"," in head else "d'un autre format"
-    if what.startswith("d'"):
+    elif head and not head.startswith(b"PK") and b"\0" not in head:
+        what = "un fichier texte (CSV ou autre)"
+    if what is None:
         return UnreadableWorkbook(
             f"« {path.name} » n'est pas un classeur Excel (.xlsx) lisible : le fichier est "
-            f"abîmé ou d'un autre format (CSV, PDF…). Enregistrez-le depuis Excel au format "
+            "abîmé ou d'un autre format (CSV, PDF…). Enregistrez-le depuis Excel au format "
             "« Classeur Excel (.xlsx) »."
         )
     return _other_format(path, what, f"Ouvrez-le dans Excel ou LibreOffice et {_SAVE_AS}")
