@@ -561,3 +561,29 @@ def test_excel_errors_and_formulas_without_value_are_seen_in_every_form(
     assert ("formula-error", "Appels", "F5", "error") in expected
     assert ("formula-no-value", "Appels", NO_VALUE_CELL, "error") in expected
     assert _findings(path) == expected
+
+
+def test_trim_leaves_out_long_empty_runs_and_keeps_real_rows() -> None:
+    from cbpt_sheets.ooxml.source import Trim
+
+    rows = [1, 2, 4, 2000, 2001, 1048576]
+    xml = (
+        b'<worksheet><dimension ref="A1:B1048576"/><sheetData>'
+        + b"".join(b'<row r="%d"><c r="B%d"><v>%d</v></c></row>' % (r, r, r) for r in rows)
+        + b"</sheetData></worksheet>"
+    )
+    trim = Trim.of(xml)
+    assert trim is not None
+    assert b"<dimension" not in trim.xml
+    assert trim.rows == [1, 2, 3, 4, 2000, 2001, 1048576]
+    kept = re.findall(rb'<row r="(\d+)"><c r="B(\d+)"><v>(\d+)</v>', trim.xml)
+    assert [(int(r), int(c), int(v)) for r, c, v in kept] == [
+        (1, 1, 1), (2, 2, 2), (4, 4, 4), (5, 5, 2000), (6, 6, 2001), (7, 7, 1048576)
+    ]  # fmt: skip
+    for position, value in [(r, v) for r, _c, v in kept]:
+        assert trim.rows[int(position) - 1] == int(value)
+    assert (
+        Trim.of(xml.replace(b'r="1048576"', b'r="2002"').replace(b"B1048576", b"B2002")) is not None
+    )
+    dense = b"<sheetData>" + b"".join(b'<row r="%d"/>' % r for r in range(1, 50)) + b"</sheetData>"
+    assert Trim.of(dense) is None
