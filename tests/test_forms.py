@@ -587,3 +587,29 @@ def test_trim_leaves_out_long_empty_runs_and_keeps_real_rows() -> None:
     )
     dense = b"<sheetData>" + b"".join(b'<row r="%d"/>' % r for r in range(1, 50)) + b"</sheetData>"
     assert Trim.of(dense) is None
+
+
+def test_mark_survives_libreoffice_and_the_sheet_is_rewritten_again(
+    forms: dict[str, Path], tmp_path: Path
+) -> None:
+    """Fiche written, the workbook saved by LibreOffice as .xlsx: still recognised, rewritten."""
+    binary = require_soffice()
+    path = tmp_path / "fiche.xlsx"
+    shutil.copy(forms["plain"], path)
+    assert run("brief", path, "ORG-0002", "--today", DAY, "--write").exit_code == 0
+    profile = Path("/tmp") / f"lo-profile-{uuid.uuid4().hex}"
+    outdir = tmp_path / "lo"
+    try:
+        subprocess.run(
+            [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+             "xlsx:Calc MS Excel 2007 XML", "--outdir", str(outdir), str(path)],
+            check=True, capture_output=True, timeout=180,
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    saved = outdir / path.name
+    wb = openpyxl.load_workbook(saved)
+    assert "cbpt-sheets" in (wb["Fiche"].oddFooter.left.text or "")
+    result = run("brief", saved, "ORG-0003", "--today", DAY, "--write")
+    assert result.exit_code == 0, result.output
+    assert "ORG-0003" in str(all_cells(saved)["Fiche"][(1, 1)])
