@@ -4,7 +4,8 @@
     ├── UnreadableWorkbook     the file is missing, not a workbook, encrypted or corrupt
     ├── WorkbookLocked         the file is open in Excel or LibreOffice, or read-only
     ├── WorkbookChanged        the file changed on disk since it was read
-    ├── StructureError         a data sheet or required column is missing, or a column doubled
+    ├── StructureError         a data sheet or required column is missing, or a column doubled,
+    │                          or a volunteer's own sheet bears a generated sheet's name
     ├── SheetXmlError          a part of the workbook has a shape the writer cannot patch
     ├── UnknownOrganisation    the organisation named is not in the workbook (exit code 2)
     │   └── AmbiguousOrganisation  what was typed names several organisations (exit code 2)

@@ -94,6 +94,17 @@ class Sink(Protocol):
         ...
 
 
+_READ_ONLY_FORMATS = {
+    "ods": "« {name} » est au format OpenDocument (.ods) : cbpt-sheets le lit, mais n'écrit que "
+    "dans un classeur Excel. Ouvrez-le dans LibreOffice, choisissez Fichier > Enregistrer "
+    "sous…, type « Excel 2007-365 (.xlsx) », puis relancez la commande avec le fichier .xlsx.",
+    "xls": "« {name} » est à l'ancien format Excel (.xls) : cbpt-sheets le lit, mais n'écrit que "
+    "dans un classeur .xlsx. Ouvrez-le dans Excel, choisissez Fichier > Enregistrer sous, "
+    "type « Classeur Excel (.xlsx) » (ou, dans LibreOffice, « Excel 2007-365 (.xlsx) »), "
+    "puis relancez la commande avec le fichier .xlsx.",
+}
+
+
 class FileSource:
     """A workbook file; its reading starts in threads as soon as it is opened.
 
@@ -115,6 +126,9 @@ class FileSource:
 
             self.fingerprint = fingerprint(self.path)
         self._book: PendingBook | None = open_book(self.path)
+        if write and self._book.format != "xlsx":
+            self._book.close()
+            raise CbptError(_READ_ONLY_FORMATS[self._book.format].format(name=self.path.name))
 
     def read(self) -> RawWorkbook:
         """The reading started at opening; read again from the file when asked a second time."""

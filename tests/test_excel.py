@@ -333,3 +333,15 @@ def test_every_ribbon_message_has_french_typography(example_path: Path) -> None:
         messages += alerts(book)
     assert len(messages) >= 4
     assert not [m for m in messages if has_loose_space(m)]
+
+
+def test_followup_list_never_overwrites_a_volunteers_own_suivi(example_path: Path) -> None:
+    """A sheet named Suivi that cbpt-sheets did not write is refused, nothing written (issue 13)."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Suivi"]
+    ws["A1"], ws["A2"], ws["B3"] = "Mes appels à passer", None, "à garder"
+    wb.save(example_path)
+    book = book_of(payload(example_path))
+    assert excel.followup_list(book, today=TODAY) is None
+    assert "n'a pas été créée par cbpt-sheets" in alerts(book)[0]
+    assert not [a for a in actions(book) if a["func"] in ("setValues", "sheetClear")]

@@ -51,6 +51,7 @@ class SheetData:
     cell_errors: dict[int, dict[str, str]] = field(default_factory=dict)  # position -> errors
     # dates typed without a year, read for a day (core.readings): column key -> position -> reading
     yearless: dict[str, dict[int, Any]] = field(default_factory=dict)
+    merged: list[str] = field(default_factory=list)  # merged ranges over data cells ("C12:C14")
     _rows: list[RawRow] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

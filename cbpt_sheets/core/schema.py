@@ -571,6 +571,8 @@ SHEETS: tuple[Sheet, ...] = (
     SETTINGS_SHEET,
     LISTS_SHEET,
 )
+FORMULA_NO_VALUE = ""
+"""Among the Excel error literals a reader gives a cell: a formula with no stored value."""
 GENERATED_SHEETS: tuple[Sheet, ...] = (FOLLOWUP_SHEET, CHECKS_SHEET, BRIEF_SHEET, REGISTER_SHEET)
 SHEETS_BY_KEY: dict[str, Sheet] = {
     s.key: s for s in (*SHEETS, CHECKS_SHEET, BRIEF_SHEET, REGISTER_SHEET)

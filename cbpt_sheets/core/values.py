@@ -295,6 +295,7 @@ def parse_int(value: CellValue) -> int | None:
 # "0X XX XX XX XX" with spaces, dots, dashes or nothing between pairs: phonenumbers.parse
 # gives exactly PhoneNumber(33, the nine digits after the 0) for these (checked in
 # tests/test_benchmarks.py), so the common case skips the general parser.
+_OTHER_SPACES = re.compile(r"[^\S ]|[\u180e\u200b-\u200d\u2060\ufeff]")
 _FRENCH_NATIONAL = re.compile(r"^0([1-9])[ .\-]?(\d\d)[ .\-]?(\d\d)[ .\-]?(\d\d)[ .\-]?(\d\d)$")
 
 
@@ -340,6 +341,8 @@ def parse_phone(value: CellValue) -> phonenumbers.PhoneNumber | None:
     raw = text(value)
     if raw is None:
         return None
+    if not (raw.isascii() and raw.isprintable()):  # every space (U+00A0, U+202F, tab) is one
+        raw = _OTHER_SPACES.sub(" ", raw).strip()
     if isinstance(value, (int, float)) and len(raw) == 9:
         raw = "0" + raw  # a number typed as a number lost its leading zero
     if m := _FRENCH_NATIONAL.match(raw):

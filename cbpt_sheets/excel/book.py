@@ -20,6 +20,7 @@ import xlwings as xw
 from cbpt_sheets.core.a1 import split_ref
 from cbpt_sheets.core.models import RawWorkbook, SheetGrid
 from cbpt_sheets.core.schema import DATA_SHEETS, match_sheet
+from cbpt_sheets.errors import StructureError
 from cbpt_sheets.ooxml.reader import assemble
 from cbpt_sheets.operations import Changes
 from cbpt_sheets.render import layout
@@ -278,7 +279,23 @@ class ExcelSink:
         folded = name.casefold()
         return next((s for s in self.book.sheets if s.name.casefold() == folded), None)
 
+    def _generated(self, sheet: xw.Sheet) -> bool:
+        """Whether an existing sheet was written by cbpt-sheets (footer mark, or older title)."""
+        try:
+            footer = str(sheet.api.PageSetup.LeftFooter or "")
+        except Exception:  # no page setup through this engine (xlwings Lite, remote)
+            footer = ""
+        if layout.GENERATED_MARK in footer:
+            return True
+        values = sheet.range("A1:A2").value
+        cells = values if isinstance(values, list) else [values]
+        return layout.looks_generated(["" if v is None else str(v) for v in cells])
+
     def write(self, changes: Changes) -> bool:
+        for grid in changes.sheets:  # refused before anything is written
+            sheet = self._sheet(grid.name)
+            if sheet is not None and not self._generated(sheet):
+                raise StructureError(layout.OWN_SHEET.format(name=sheet.name))
         for name, cells in changes.cells.items():
             sheet = self._sheet(name)
             assert sheet is not None, name
@@ -300,4 +317,6 @@ class ExcelSink:
                 sheet.range("A1").value = grid_values(grid)
             sheet.activate()
             lay_out(sheet, grid)
+            with contextlib.suppress(Exception):  # the mark, where the engine sets page setup
+                sheet.api.PageSetup.LeftFooter = "&8" + layout.GENERATED_FOOTER
         return bool(changes)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 from urllib.parse import unquote
 
 from defusedxml import ElementTree
@@ -30,13 +31,22 @@ def declared_too_big(infos: Iterable[zipfile.ZipInfo]) -> bool:
     return False
 
 
+def _children(element: Any, local: str) -> Iterator[Any]:
+    """The children of an element with a local name, in any namespace (transitional OOXML's
+    ``schemas.openxmlformats.org``, Strict's ``purl.oclc.org``) or none."""
+    for child in element:
+        tag = child.tag
+        if isinstance(tag, str) and tag.rpartition("}")[2] == local:
+            yield child
+
+
 def workbook_part(archive: zipfile.ZipFile) -> str:
     """The path of the workbook part (``xl/workbook.xml`` in practice)."""
     try:
         root = ElementTree.fromstring(archive.read("_rels/.rels"))
     except KeyError:
         return "xl/workbook.xml"
-    for rel in root.findall(f"{{{NS_PKG_REL}}}Relationship"):
+    for rel in _children(root, "Relationship"):
         if rel.get("Type", "").endswith("/officeDocument"):
             return str(rel.get("Target", "xl/workbook.xml")).lstrip("/")
     return "xl/workbook.xml"
@@ -72,12 +82,12 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         rels_root = None
     targets: dict[str, str] = {}
     if rels_root is not None:
-        for rel in rels_root.findall(f"{{{NS_PKG_REL}}}Relationship"):
+        for rel in _children(rels_root, "Relationship"):
             targets[rel.get("Id", "")] = resolve(wb_part, rel.get("Target", ""))
     out: dict[str, str] = {}
-    sheets = root.find(f"{{{NS_MAIN}}}sheets")
-    for sheet in sheets if sheets is not None else []:
-        rid = sheet.get(f"{{{NS_REL}}}id", "")
+    sheets = next(_children(root, "sheets"), None)
+    for sheet in _children(sheets, "sheet") if sheets is not None else []:
+        rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), "")
         name = sheet.get("name", "")
         if rid in targets:
             out[name] = targets[rid]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from cbpt_sheets.core import dataset
-from cbpt_sheets.core.a1 import column_letter
+from cbpt_sheets.core.a1 import column_letter, split_ref
 from cbpt_sheets.core.gc_pause import gc_paused
 from cbpt_sheets.core.models import RawWorkbook, SheetData, Workbook
 from cbpt_sheets.core.schema import (
@@ -70,15 +70,83 @@ def _find_header(key: str, rows: list[list[Any]]) -> int:
     return best if best_hits else (first or 0)
 
 
+def _range(ref: str) -> tuple[int, int, int, int] | None:
+    """(first row, first column, last row, last column), 1-based, of ``C12:C14``; None if bad."""
+    corners = ref.replace("$", "").split(":")
+    try:
+        (r1, c1), (r2, c2) = split_ref(corners[0]), split_ref(corners[-1])
+    except ValueError:
+        return None
+    return min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)
+
+
+def _fill_merges(
+    rows: list[list[Any]], merges: Sequence[str], index: Callable[[int], int | None]
+) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """Give every cell of each merged range the value of its first cell, as Excel shows it.
+
+    ``index(row)``: the position in ``rows`` of a real row (None when left out). Returns
+    the ranges with their corners (positions, 0-based rows and columns).
+    """
+    out: list[tuple[str, tuple[int, int, int, int]]] = []
+    for ref in merges:
+        corners = _range(ref)
+        if corners is None:
+            continue
+        r1, c1, r2, c2 = corners
+        top = index(r1)
+        if top is None or top >= len(rows):
+            continue
+        bottom = top + (r2 - r1)
+        first_row = rows[top]
+        value = first_row[c1 - 1] if c1 - 1 < len(first_row) else ""
+        for pos in range(top, min(bottom, len(rows) - 1) + 1):
+            row = rows[pos]
+            if len(row) < c2:
+                row.extend([""] * (c2 - len(row)))
+            for c in range(c1 - 1, c2):
+                if pos != top or c != c1 - 1:
+                    row[c] = value
+        out.append((ref.replace("$", ""), (top, c1 - 1, bottom, c2 - 1)))
+    return out
+
+
 def _read_data_sheet(
-    key: str, name: str, rows: list[list[Any]], errors: dict[tuple[int, int], str]
+    key: str,
+    name: str,
+    rows: list[list[Any]],
+    errors: dict[tuple[int, int], str],
+    merges: Sequence[str] = (),
+    totals: Collection[int] = (),
+    real: Sequence[int] | None = None,
 ) -> SheetData:
     """A data sheet's known columns, read column by column (each a list of cleaned values).
 
     A row is kept when a known column holds a value or an Excel error; a row whose
     known columns are blank but whose other cells hold something is kept only when
     it has an Excel error somewhere (otherwise there is nothing to check on it).
+    ``merges``: merged ranges, read as Excel shows them (each cell the first one's
+    value); ``totals``: the rows of Excel tables' total rows, left out like blank
+    rows. ``real``: the real row of each of ``rows`` when long runs of empty rows
+    were left out of them (``source.Trim``); rows count from 1 otherwise.
     """
+    position: dict[int, int] | None = None
+    if real is not None:
+        position = {r: i for i, r in enumerate(real)}
+        errors = {
+            (position[r] + 1, c): literal for (r, c), literal in errors.items() if r in position
+        }
+        totals = {position[r] + 1 for r in totals if r in position}
+
+    def position_of(row: int) -> int | None:
+        return row - 1 if position is None else position.get(row)
+
+    for total in totals:
+        if 0 < total <= len(rows):
+            rows[total - 1] = []
+    if totals:
+        errors = {(r, c): literal for (r, c), literal in errors.items() if r not in totals}
+    merged = _fill_merges(rows, merges, position_of) if merges else []
     start = _find_header(key, rows)
     header_cells = rows[start] if rows else []
     headers = ["" if c is None else str(c) for c in header_cells]
@@ -137,6 +205,15 @@ def _read_data_sheet(
         else:
             data = [[] for _ in data]
     sheet.numbers = [pos + first_body_row for pos in kept]
+    if real is not None:
+        sheet.numbers = [real[n - 1] for n in sheet.numbers]
+        sheet.header_row = real[start]
+    known = set(indexes)
+    sheet.merged = [
+        ref
+        for ref, (top, left, bottom, right) in merged
+        if bottom > start and known.intersection(range(left, right + 1))
+    ]
     sheet.data = dict(zip(keys, data, strict=True))
     if error_by_pos:
         position = {pos: i for i, pos in enumerate(kept)}
@@ -264,12 +341,15 @@ def assemble(
     names: list[str],
     rows_of: Callable[[str], list[list[Any]]],
     errors_of: Callable[[str, list[list[Any]]], dict[tuple[int, int], str]],
+    book: PendingBook | None = None,
 ) -> RawWorkbook:
     """The raw workbook of a book's sheets, whoever read them (a file, or Excel via xlwings).
 
     ``rows_of(name)`` gives a sheet's rows from A1; ``errors_of(name, rows)`` its Excel
     error cells, (row, column index) -> literal. Only the data sheets and Paramètres
-    are asked for; the language is the one most sheet names are in.
+    are asked for; the language is the one most sheet names are in. ``book``: the file
+    being read, for what only a file tells (merged ranges, tables' total rows, rows
+    left out of a mostly empty sheet).
     """
     raw = RawWorkbook(path, "fr", list(names), {})
     langs = dict.fromkeys(LANGS, 0)
@@ -287,7 +367,19 @@ def assemble(
                 _read_settings(raw, rows_of(name))
         elif key in data_keys and key not in raw.sheets:
             rows = rows_of(name)
-            raw.sheets[key] = _read_data_sheet(key, name, rows, errors_of(name, rows))
+            errors = errors_of(name, rows)
+            if book is None:
+                raw.sheets[key] = _read_data_sheet(key, name, rows, errors)
+            else:
+                raw.sheets[key] = _read_data_sheet(
+                    key,
+                    name,
+                    rows,
+                    errors,
+                    book.merges(name),
+                    book.totals(name),
+                    book.rows_kept(name),
+                )
     raw.lang = "en" if langs["en"] > langs["fr"] else "fr"
     return raw
 
@@ -302,7 +394,7 @@ def read_raw(source: str | os.PathLike[str] | PendingBook) -> RawWorkbook:
     try:
         with gc_paused():
             raw = assemble(
-                str(book.path), book.names, book.rows, lambda name, _rows: book.errors(name)
+                str(book.path), book.names, book.rows, lambda name, _rows: book.errors(name), book
             )
     except Exception:
         book.finish()  # an unsafe or damaged file says so, whatever the reading met

@@ -30,6 +30,8 @@ NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 REL_WORKSHEET = NS_REL + "/worksheet"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"  # Strict Open XML
+STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 MAX_TEXT = 32767  # Excel's limit on the characters of a cell
 
 DATE_FORMATS = {"date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm", "time": "hh:mm"}
@@ -44,6 +46,7 @@ _ROW_NUM = re.compile(rb"(?:^|\s)r\s*=\s*[\"'](\d+)[\"']")
 _CELL_REF = re.compile(rb"(?:^|\s)r\s*=\s*[\"']([A-Za-z]{1,3})(\d+)[\"']")
 _STYLE = re.compile(rb"(?:^|\s)s\s*=\s*[\"'](\d+)[\"']")
 _SPANS = re.compile(rb"(\sspans\s*=\s*)[\"'][^\"']*[\"']")
+_QUOTE_PREFIX = re.compile(rb"\squotePrefix\s*=\s*[\"'](?:1|true)[\"']")
 _EPOCH_1900 = dt.datetime(1899, 12, 30)
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
 
@@ -187,20 +190,26 @@ class Styles:
         return len(all_xfs)
 
     def with_kind(self, index: int, kind: str) -> int:
-        """A cell format like ``index`` showing a date (or time): itself, or a clone added once."""
+        """A cell format like ``index`` showing a date (or time), without the quote prefix
+        (text mark) of a date typed with an apostrophe: itself, or a clone added once."""
         if not self.xfs:
             return index
         current = self.kind(index)
-        if current == kind:
+        quoted = _QUOTE_PREFIX.search(self._xf(index)) is not None
+        if current == kind and not quoted:
             return index
         key = (index, kind)
         if key not in self._cache:
-            fmt_id = self._numfmt_id(kind)
             xf = self._xf(index)
             head = re.match(rb"<[^>]*?(?=/?>)", xf)
             assert head is not None
-            start = re.sub(rb'\s(numFmtId|applyNumberFormat)\s*=\s*"[^"]*"', b"", head[0])
-            start += b' numFmtId="%d" applyNumberFormat="1"' % fmt_id
+            # a date typed with a leading apostrophe keeps Excel's "text" mark (quotePrefix):
+            # the next edit in Excel would turn it back into text; the clone goes without it
+            start = _QUOTE_PREFIX.sub(b"", head[0])
+            if current != kind:
+                fmt_id = self._numfmt_id(kind)
+                start = re.sub(rb'\s(numFmtId|applyNumberFormat)\s*=\s*"[^"]*"', b"", start)
+                start += b' numFmtId="%d" applyNumberFormat="1"' % fmt_id
             self._cache[key] = self._add_xf(start + xf[head.end() :])
         return self._cache[key]
 
@@ -685,9 +694,76 @@ def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> byte
         f'header="{header:g}" footer="{footer:g}"/>'
         f'<pageSetup paperSize="{page.paper_size}" orientation="{page.orientation}" '
         f'fitToWidth="{page.fit_to_width}" fitToHeight="{page.fit_to_height}"/>'
-        "</worksheet>"
+        f"<headerFooter><oddFooter>{text('&L&8' + layout.GENERATED_FOOTER)}</oddFooter>"
+        "</headerFooter></worksheet>"
     )
     return "".join(parts).encode()
+
+
+def is_strict(workbook_xml: bytes) -> bool:
+    """Whether a workbook is Strict Open XML (``purl.oclc.org`` namespaces)."""
+    root = re.search(rb"<(?:[\w.-]+:)?workbook\b[^>]*>", workbook_xml)
+    return root is not None and STRICT_MAIN.encode() in root[0]
+
+
+def to_strict(xml: bytes) -> bytes:
+    """A part written in transitional namespaces, in Strict's."""
+    return xml.replace(NS_MAIN.encode(), STRICT_MAIN.encode()).replace(
+        NS_REL.encode(), STRICT_REL.encode()
+    )
+
+
+def generated_mark(xml: bytes, shared: Callable[[int], str | None]) -> bool:
+    """Whether a worksheet part is a generated sheet: the mark in its print footer, or
+    (written before the mark) a generated sheet's title in A1 or "cbpt-sheets" in A1:A2.
+
+    ``shared(i)``: the i-th shared string (cells of type ``s``).
+    """
+    p = _prefix(xml, b"worksheet")
+    footer = _element(p, b"headerFooter").search(xml)
+    mark = layout.GENERATED_MARK
+    if footer is not None and mark.encode() in footer[0]:
+        return True
+    try:
+        patch = SheetPatch(xml)
+    except SheetXmlError:
+        return False
+    return layout.looks_generated([cell_text(patch, num, 1, shared) for num in (1, 2)])
+
+
+def cell_text(patch: SheetPatch, num: int, col: int, shared: Callable[[int], str | None]) -> str:
+    """The text of a cell (shared, inline or formula string), "" when none."""
+    cell = patch.cells(num).get(col)
+    if cell is None:
+        return ""
+    kind = attrs(cell.head).get("t", "n")
+    q = re.escape(patch.p)
+    if kind == "s":
+        v = re.search(rb"<" + q + rb"v>\s*(\d+)\s*</", cell.xml)
+        return (shared(int(v[1])) or "") if v else ""
+    if kind in ("inlineStr", "str"):
+        pieces = re.findall(rb"<" + q + rb"[tv]\b[^>]*>([^<]*)</", cell.xml)
+        return unescape(b"".join(pieces).decode("utf-8", "replace"))
+    return ""
+
+
+def shared_strings(xml: bytes | None) -> Callable[[int], str | None]:
+    """The look-up of the i-th string of a shared strings part (parsed on first use)."""
+    found: list[str] | None = None
+
+    def get(index: int) -> str | None:
+        nonlocal found
+        if found is None:
+            found = []
+            if xml:
+                p = _prefix(xml, b"sst")
+                q = re.escape(p)
+                for si in _element(p, b"si").finditer(xml):
+                    pieces = re.findall(rb"<" + q + rb"t\b[^>]*>([^<]*)</", si[2] or b"")
+                    found.append(unescape(b"".join(pieces).decode("utf-8", "replace")))
+        return found[index] if 0 <= index < len(found) else None
+
+    return get
 
 
 def print_titles(name: str, header_rows: Iterable[int]) -> str | None:
@@ -734,17 +810,18 @@ def workbook_sheets(xml: bytes) -> list[SheetEntry]:
     return out
 
 
-def add_sheet_entry(xml: bytes, name: str, rid: str) -> bytes:
-    """workbook.xml with a new visible sheet appended to ``<sheets>``."""
+def add_sheet_entry(xml: bytes, name: str, rid: str, rel_ns: str = NS_REL) -> bytes:
+    """workbook.xml with a new visible sheet appended to ``<sheets>`` (``rel_ns``: the
+    relationships namespace, Strict's in a Strict workbook)."""
     p = _prefix(xml, b"sheets")
     sheets = workbook_sheets(xml)
     sheet_id = max([0, *(s.sheet_id for s in sheets)]) + 1
     root = re.search(rb"<(?:[\w.-]+:)?workbook\b[^>]*>", xml)
     rel_prefix = None
     if root:
-        m = re.search(rb"xmlns:([\w.-]+)\s*=\s*\"" + re.escape(NS_REL.encode()) + rb"\"", root[0])
+        m = re.search(rb"xmlns:([\w.-]+)\s*=\s*\"" + re.escape(rel_ns.encode()) + rb"\"", root[0])
         rel_prefix = m[1].decode() if m else None
-    rid_attr = f'{rel_prefix}:id="{rid}"' if rel_prefix else f'xmlns:r="{NS_REL}" r:id="{rid}"'
+    rid_attr = f'{rel_prefix}:id="{rid}"' if rel_prefix else f'xmlns:r="{rel_ns}" r:id="{rid}"'
     tag = f'<{p.decode()}sheet name="{attr(name)}" sheetId="{sheet_id}" {rid_attr}/>'.encode()
     close = xml.find(b"</" + p + b"sheets>")
     if close < 0:

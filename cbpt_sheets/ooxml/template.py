@@ -43,6 +43,7 @@ from cbpt_sheets.core.schema import (
     Sheet,
 )
 from cbpt_sheets.errors import CbptError
+from cbpt_sheets.render import layout
 
 FONT_NAME = "Arial"  # explicit: Liberation Sans in LibreOffice has the same metrics
 FONT = Font(name=FONT_NAME, size=10)
@@ -269,6 +270,8 @@ def _fill_followup(ws: Worksheet, lang: str) -> None:
     ws["A2"].font = Font(name=FONT_NAME, size=10, italic=True)
     ws.column_dimensions["A"].width = 14
     _print_setup(ws)
+    ws.oddFooter.left.text = layout.GENERATED_FOOTER  # the mark of a generated sheet
+    ws.oddFooter.left.size = 8
 
 
 def build(lang: str = "fr", rows: dict[str, list[dict[str, Any]]] | None = None,

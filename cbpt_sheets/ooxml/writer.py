@@ -43,8 +43,13 @@ from xml.parsers import expat
 
 from cbpt_sheets.core.a1 import split_ref
 from cbpt_sheets.core.models import SheetGrid
-from cbpt_sheets.core.schema import GENERATED_SHEETS
-from cbpt_sheets.errors import UnreadableWorkbook, WorkbookChanged, WorkbookLocked
+from cbpt_sheets.core.schema import GENERATED_SHEETS, match_sheet
+from cbpt_sheets.errors import (
+    StructureError,
+    UnreadableWorkbook,
+    WorkbookChanged,
+    WorkbookLocked,
+)
 from cbpt_sheets.ooxml import sheetxml as sx
 from cbpt_sheets.ooxml.package import (
     declared_too_big,
@@ -53,8 +58,10 @@ from cbpt_sheets.ooxml.package import (
     sheet_parts,
     workbook_part,
 )
+from cbpt_sheets.render import layout
 
 GENERATED_NAMES = frozenset(n for s in GENERATED_SHEETS for n in (s.fr, s.en))
+GENERATED_KEYS = frozenset(s.key for s in GENERATED_SHEETS)
 _TMP_TAG = ".cbpt-"
 _STALE_TMP_SECONDS = 3600
 
@@ -253,6 +260,9 @@ class _Package:
                 f"« {name} » n'est pas un classeur Excel (.xlsx) lisible : il n'a pas été modifié."
             ) from exc
         infos = archive.infolist()
+        if any("\\" in i.filename for i in infos):
+            archive = _forward_slashes(archive)  # written back with "/", as Excel does
+            infos = archive.infolist()
         names = [i.filename.lower() for i in infos]
         if len(set(names)) != len(names) or declared_too_big(infos):
             raise UnreadableWorkbook(
@@ -318,6 +328,19 @@ class _Package:
                 clone.external_attr = 0o600 << 16
                 out.writestr(clone, data)
             out.comment = self.archive.comment
+
+
+def _forward_slashes(archive: zipfile.ZipFile) -> zipfile.ZipFile:
+    """The package in memory with its backslash entry names (``xl\\workbook.xml``, which
+    Excel opens) written with ``/``; dates, modes and compression kept."""
+    buffer = io.BytesIO()
+    with archive, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in archive.infolist():
+            clone = zipfile.ZipInfo(info.filename.replace("\\", "/"), info.date_time)
+            clone.compress_type = info.compress_type
+            clone.external_attr = info.external_attr
+            out.writestr(clone, archive.read(info))
+    return zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
 
 
 # ---------------------------------------------------------------- building the changes
@@ -390,15 +413,17 @@ def _put_grid(
     """Replace (in place) or add the generated sheet ``grid``; returns its name in the workbook."""
     wb_xml = pkg.get(wb_part) or b""
     entries = sx.workbook_sheets(wb_xml)
-    folded = grid.name.casefold()
-    index = next((i for i, e in enumerate(entries) if e.name.casefold() == folded), None)
-    if index is not None and entries[index].name not in GENERATED_NAMES:
-        raise ValueError(
-            f"refusing to replace sheet {entries[index].name!r}: not a generated sheet"
-        )
-    if index is None and grid.name not in GENERATED_NAMES:
-        raise ValueError(f"refusing to add sheet {grid.name!r}: not a generated sheet")
+    key = match_sheet(grid.name)
+    if key not in GENERATED_KEYS:
+        raise ValueError(f"refusing to write sheet {grid.name!r}: not a generated sheet")
+    # the sheet of that name, found as data sheets are (case, accents, spaces), exact first
+    index = next((i for i, e in enumerate(entries) if e.name == grid.name), None)
+    if index is None:
+        index = next((i for i, e in enumerate(entries) if match_sheet(e.name) == key), None)
     body = sx.render_grid(grid, styles, is1904)
+    strict = sx.is_strict(wb_xml)
+    if strict:  # a Strict Open XML workbook: the new part in its namespaces
+        body = sx.to_strict(body)
     rels_name = rels_path(wb_part)
     rels_xml = pkg.get(rels_name) or b""
     if index is not None:
@@ -408,6 +433,8 @@ def _put_grid(
         if target is None:
             raise UnreadableWorkbook(f"La feuille « {name} » du classeur est mal déclarée.")
         part = resolve(wb_part, target)
+        if not sx.generated_mark(pkg.get(part) or b"", _shared_strings(pkg, wb_part)):
+            raise StructureError(layout.OWN_SHEET.format(name=name))
         pkg.put(part, body)
         pkg.remove(rels_path(part))  # its old tables, comments, drawings go with it
     else:
@@ -418,10 +445,11 @@ def _put_grid(
             n += 1
         part = f"xl/worksheets/sheet{n}.xml"
         target = posixpath.relpath(part, posixpath.dirname(wb_part) or ".")
-        rels_xml, rid = sx.add_relationship(rels_xml, sx.REL_WORKSHEET, target)
+        rel_ns = sx.STRICT_REL if strict else sx.NS_REL
+        rels_xml, rid = sx.add_relationship(rels_xml, rel_ns + "/worksheet", target)
         pkg.put(rels_name, rels_xml)
         pkg.put(part, body)
-        wb_xml = sx.add_sheet_entry(wb_xml, name, rid)
+        wb_xml = sx.add_sheet_entry(wb_xml, name, rid, rel_ns)
         types = pkg.get("[Content_Types].xml") or b""
         pkg.put("[Content_Types].xml", sx.add_override(types, part, sx.CT_WORKSHEET))
         index = len(entries)
@@ -429,6 +457,14 @@ def _put_grid(
     if wb_xml != pkg.get(wb_part):
         pkg.put(wb_part, wb_xml)
     return name
+
+
+def _shared_strings(pkg: _Package, wb_part: str) -> Callable[[int], str | None]:
+    """The look-up of the workbook's shared strings (for the title of an older generated sheet)."""
+    for rel in sx.relationships(pkg.get(rels_path(wb_part))):
+        if rel.type.endswith("/sharedStrings") and not rel.external:
+            return sx.shared_strings(pkg.get(resolve(wb_part, rel.target)))
+    return sx.shared_strings(None)
 
 
 def _drop_calc_chain(pkg: _Package, wb_part: str) -> None:

@@ -47,6 +47,24 @@ FONTS: dict[Role, Font] = {
 WRAP_VERTICAL: Literal["top"] = "top"  # wrapped text starts at the top of its cell
 DATE_FORMAT = "dd/mm/yyyy"
 PAGE = PageSetup()
+GENERATED_MARK = "cbpt-sheets"
+"""What the print footer of a generated sheet holds: a sheet of that name is rewritten only
+when it carries it (or, written before the mark existed, a title of ``GENERATED_TITLES``)."""
+GENERATED_FOOTER = "Feuille générée par cbpt-sheets : elle est réécrite à chaque mise à jour"
+GENERATED_TITLES = ("Liste de suivi", "Follow-up list", "Contrôles du ", "Fiche d'appel")
+OWN_SHEET = (
+    "Le classeur a déjà une feuille « {name} » qui n'a pas été créée par cbpt-sheets : elle "
+    "n'a pas été remplacée, et rien n'a été écrit. Renommez-la (par exemple « {name} (perso) ») "
+    "puis recommencez : une nouvelle feuille sera créée à sa place."
+)
+"""The refusal to overwrite a volunteer's own sheet that bears a generated sheet's name."""
+
+
+def looks_generated(first_cells: list[str]) -> bool:
+    """Whether a sheet's A1 and A2 texts are those of a generated sheet written before the
+    footer mark (its title, or the "cbpt-sheets" note)."""
+    texts = [*first_cells, "", ""][:2]
+    return texts[0].startswith(GENERATED_TITLES) or any(GENERATED_MARK in t for t in texts)
 
 
 def role(grid: SheetGrid, row: int, column: int, links: frozenset[tuple[int, int]]) -> Role | None:

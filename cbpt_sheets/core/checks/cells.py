@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from cbpt_sheets.core import values as v
+from cbpt_sheets.core.a1 import split_ref
 from cbpt_sheets.core.calendar import (
     WEEKDAYS_FR,
     add_working_days,
@@ -27,6 +28,7 @@ from cbpt_sheets.core.names import closest, list_reading
 from cbpt_sheets.core.schema import (
     DATA_SHEETS,
     EXACT_LABELS,
+    FORMULA_NO_VALUE,
     LISTS,
     ColType,
     Column,
@@ -309,6 +311,9 @@ def check_cells(run: Run) -> None:
         for column in columns:
             for p in sorted(cols.errors(column.key)):
                 literal = sheet.cell_errors[p][column.key]
+                if literal == FORMULA_NO_VALUE:
+                    run.add("formula-no-value", sheet, key=column.key, row=numbers[p])
+                    continue
                 run.add(
                     "formula-error",
                     sheet,
@@ -317,6 +322,11 @@ def check_cells(run: Run) -> None:
                     row=numbers[p],
                     value=literal,
                 )
+        for ref in sheet.merged:
+            first = ref.split(":")[0]
+            row, col = split_ref(first)
+            run.add("merged-cell", sheet, {"range": ref, "first": first}, index=col - 1, row=row)
+            run.items[-1].finding.cell = ref
         for column in columns:
             if not column.required and column.type is ColType.TEXT:
                 continue  # optional text: nothing to check but Excel errors
