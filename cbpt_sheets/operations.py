@@ -1305,6 +1305,24 @@ def read_library(path: str | os.PathLike[str], today: dt.date) -> Any:
     )
 
 
+def _read_libraries(paths: list[Path], today: dt.date) -> list[Any]:
+    """``read_library`` on each file; from three files on, in worker processes, one per core.
+
+    Each file's check and plan is pure Python (the GIL): processes are what uses the
+    cores of a coordinator's computer (``benchmarks/run.py --network`` measures it).
+    """
+    workers = min(len(paths), os.cpu_count() or 1)
+    if workers < 2 or len(paths) < 3:
+        return [read_library(path, today) for path in paths]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn"  # no fork of a threaded process
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        return list(pool.map(read_library, paths, [today] * len(paths)))
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.exists() and b.exists() and os.path.samefile(a, b)
@@ -1336,7 +1354,7 @@ def network_view(paths: list[Path], today: dt.date, output: Path | None = None) 
                 f"« {output} » est l'un des classeurs lus : choisissez un autre nom pour le "
                 "classeur du réseau, les classeurs des bibliothèques ne sont jamais modifiés."
             )
-    libraries = [read_library(path, today) for path in paths]
+    libraries = _read_libraries(paths, today)
     entries = [entry for lib in libraries for entry in lib.entries]
     duplicates = find_duplicates(entries)
     differing = [
