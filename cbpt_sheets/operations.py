@@ -428,7 +428,7 @@ def followup_list(
     actions = planned.actions
     items = followup(actions, today, filters.days, filters.volunteer, filters.library)
     gdpr = gdpr_list(actions, filters.volunteer, filters.library)
-    grid = suivi_grid(items, today, filters.subtitle, gdpr)
+    grid = suivi_grid(items, today, filters.subtitle, gdpr, filters.volunteer)
     named = _named(grid, FOLLOWUP_SHEET.key, raw)
     written = sink.write(Changes(sheets=[named])) if sink is not None else False
     return FollowUpResult(

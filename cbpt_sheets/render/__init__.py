@@ -229,8 +229,14 @@ def suivi_grid(
     today: dt.date,
     subtitle: str = "",
     gdpr: Sequence[NextAction] = (),
+    volunteer: str | None = None,
 ) -> SheetGrid:
-    """The printable Suivi sheet: a title, a section per bucket with a column to tick, RGPD."""
+    """The printable Suivi sheet: a title, one header row, a section per bucket, RGPD.
+
+    The header row comes once, under the title, so that it repeats at the top of
+    every printed page; each action row has a box to tick in « À faire ».
+    ``volunteer``: the volunteer the list is filtered on, printed at the top of each page.
+    """
     title = f"Liste de suivi au {d(today)}" + (f" – {subtitle}" if subtitle else "")
     rows: list[list[Any]] = [
         [title],
@@ -241,14 +247,20 @@ def suivi_grid(
     title_rows = [0]
     header_rows: list[int] = []
     sections = grouped(items)
-    if not sections:
+    if not sections and not gdpr:
         rows += [[], ["Rien à faire : aucune action à échéance."]]
-    for code, members in sections.items():
-        rows.append([])
-        title_rows.append(len(rows))
-        rows.append([f"{BUCKETS[code]} ({len(members)})"])
+    else:
         header_rows.append(len(rows))
         rows.append(list(SUIVI_HEADERS))
+
+    def section(heading: str) -> None:
+        if len(rows) > header_rows[0] + 1:
+            rows.append([])
+        title_rows.append(len(rows))
+        rows.append([heading])
+
+    for code, members in sections.items():
+        section(f"{BUCKETS[code]} ({len(members)})")
         for item in members:
             rows.append(
                 [
@@ -264,9 +276,7 @@ def suivi_grid(
                 ]
             )
     if gdpr:
-        rows.append([])
-        title_rows.append(len(rows))
-        rows.append([f"{GDPR_TITLE} ({len(gdpr)})"])
+        section(f"{GDPR_TITLE} ({len(gdpr)})")
         for action in gdpr:
             rows.append(
                 [
@@ -287,7 +297,9 @@ def suivi_grid(
         widths=list(map(float, SUIVI_WIDTHS)),
         title_rows=title_rows,
         header_rows=header_rows,
-        wrap_columns=[SUIVI_HEADERS.index("Action")],
+        wrap_columns=list(range(len(SUIVI_HEADERS))),  # all: each cell starts at the top
+        page_header=f"Bénévole : {volunteer}" if volunteer else "",
+        page_footer=f"Liste de suivi au {d(today)}",
     )
 
 
@@ -327,7 +339,8 @@ def fiche_grid(b: Brief) -> SheetGrid:
         rows=rows,
         widths=[26.0, 100.0],
         title_rows=title_rows,
-        wrap_columns=[1],
+        wrap_columns=[0, 1],
+        page_footer=f"Fiche d'appel : {b.organisation} – au {d(b.today)}",
     )
 
 
