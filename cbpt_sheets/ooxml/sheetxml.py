@@ -695,11 +695,11 @@ def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> byte
         f'<pageSetup paperSize="{page.paper_size}" orientation="{page.orientation}" '
         f'fitToWidth="{page.fit_to_width}" fitToHeight="{page.fit_to_height}"/>'
     )
-    header, footer = layout.page_header(grid), layout.page_footer(grid)
+    page_header, page_footer = layout.page_header(grid), layout.page_footer(grid)
     parts.append(
         "<headerFooter>"
-        + (f"<oddHeader>{text(header)}</oddHeader>" if header else "")
-        + f"<oddFooter>{text(footer)}</oddFooter></headerFooter></worksheet>"
+        + (f"<oddHeader>{text(page_header)}</oddHeader>" if page_header else "")
+        + f"<oddFooter>{text(page_footer)}</oddFooter></headerFooter></worksheet>"
     )
     return "".join(parts).encode()
 

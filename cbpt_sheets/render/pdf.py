@@ -111,8 +111,10 @@ class _Renderer:
             for c, text in cells:
                 if c >= len(sheet) or text == TICK:
                     continue
-                # a date or a phone number stays on one line; a text breaks between words
-                words = [text] if _LETTER.search(text) is None else text.split()
+                # a date or a phone number stays on one line; a text breaks between words,
+                # as a header (on one line, to be read across the page)
+                whole = _LETTER.search(text) is None or r in grid.header_rows
+                words = [text] if whole else text.split()
                 need = max(self.pdf.get_string_width(w) for w in words) + 2 * PAD + 1
                 least[c] = max(least[c], need)
         room = self.pdf.epw
