@@ -380,3 +380,42 @@ def test_wrapping_counts_lines_as_a_spreadsheet_does() -> None:
     assert heights[0] is not None and heights[0] >= 8 * layout.LINE_HEIGHT
     assert heights[1] is None and heights[2] == pytest.approx(layout.line_height(14), abs=0.01)
     assert layout.cell_text(dt.date(2026, 12, 1)) == "01/12/2026"
+
+
+# ---------------------------------------------------------------- the template's Organisations
+
+
+@pytest.mark.slow
+@pytest.mark.libreoffice
+def test_organisations_folds_to_its_key_columns_for_printing(example: Path, tmp_path: Path) -> None:
+    """The other columns are one outline group: folded (button « 1 »), the sheet prints its key
+    columns, every organisation's name whole, on one page width; unfolded on screen."""
+    from cbpt_sheets.core.schema import ORGANISATIONS
+    from cbpt_sheets.ooxml.template import PRINTED_KEYS
+
+    wb = openpyxl.load_workbook(example)
+    ws = wb["Organisations"]
+    levels = {
+        c.key: ws.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].outlineLevel
+        for i, c in enumerate(ORGANISATIONS.columns)
+    }
+    assert {k for k, level in levels.items() if not level} == set(PRINTED_KEYS)
+    assert not any(d.hidden for d in ws.column_dimensions.values())  # unfolded on screen
+    require_soffice()
+    for i, c in enumerate(ORGANISATIONS.columns):  # what the « 1 » button does
+        if c.key not in PRINTED_KEYS:
+            ws.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].hidden = True
+    for name in wb.sheetnames:
+        if name != "Organisations":
+            wb[name].sheet_state = "hidden"
+    folded = tmp_path / "plie.xlsx"
+    wb.save(folded)
+    outdir = tmp_path / "pdf"
+    outdir.mkdir()
+    pages = pages_of(convert_to_pdf(folded, outdir))
+    words = [w.text for _s, ws_ in pages for w in ws_]
+    assert "Adresse" not in words and "Prochaine" in words and "Interlocuteur" in words
+    names = [row[1].value for row in ws.iter_rows(min_row=2) if row[1].value]
+    printed = " ".join(words)
+    assert len(names) > 20 and all(n in printed for n in names)
+    assert all(not overlaps(ws_) for _s, ws_ in pages)
