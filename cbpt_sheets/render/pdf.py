@@ -179,7 +179,9 @@ class _Renderer:
         if not _filled(self.grid.rows[r]):
             return y + height
         header = r in self.grid.header_rows
-        body = not header and r not in self.grid.title_rows
+        cells = _filled(self.grid.rows[r])
+        across = len(cells) == 1 and cells[0][0] == 0  # a line of text, not a row of the table
+        body = not header and not across and r not in self.grid.title_rows
         if header:
             self.pdf.set_fill_color(HEADER_GREY)
             self.pdf.rect(MARGIN, y, self.pdf.epw, height, style="F")
