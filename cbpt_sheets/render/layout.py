@@ -22,6 +22,7 @@ little room at its foot in Excel but never cuts a line.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
@@ -132,49 +133,59 @@ def _advances(bold: bool) -> dict[str, int]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def _units(text: str, bold: bool) -> int:
+    advances = _advances(bold)
+    return sum(advances.get(ch, _WIDEST) for ch in text)
+
+
 def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
     """The width of ``text`` in column-width units (digits 0 of the 11-point default font)."""
-    advances = _advances(bold)
-    units = sum(advances.get(ch, _WIDEST) for ch in text)
-    return units / _DIGIT * size / FONT_SIZE
+    return _units(text, bold) / _DIGIT * size / FONT_SIZE
 
 
 def text_points(text: str, size: float, bold: bool = False) -> float:
     """The width of ``text`` in points at ``size`` points, in DejaVu Sans."""
-    advances = _advances(bold)
-    return sum(advances.get(ch, _WIDEST) for ch in text) / _UNITS_PER_EM * size
+    return _units(text, bold) / _UNITS_PER_EM * size
 
 
 def wrap_text(
-    text: str, room: float, measure: Any = None, size: float = FONT_SIZE, bold: bool = False
+    text: str,
+    room: float,
+    measure: Callable[[str], float] | None = None,
+    size: float = FONT_SIZE,
+    bold: bool = False,
 ) -> list[str]:
     """``text`` cut into lines no wider than ``room``, as a spreadsheet wraps a cell.
 
     Breaks at spaces and line breaks only (a non-breaking space holds), a word wider
     than the room is cut by characters. ``measure(text) -> float`` gives widths in the
-    unit of ``room`` (default: ``text_width`` at ``size``, column-width units).
+    unit of ``room`` (default: ``text_width`` at ``size``, column-width units); widths
+    add up (no kerning), so a line is measured word by word.
     """
 
     def width(t: str) -> float:
         return float(measure(t)) if measure is not None else text_width(t, size, bold)
 
+    space = width(" ")
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        line, used = "", 0.0
         for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if width(candidate) <= room or (not line and not word):
-                line = candidate
+            wide = width(word)
+            if line and used + space + wide <= room:
+                line, used = f"{line} {word}", used + space + wide
                 continue
             if line:
                 lines.append(line)
-            line = word
-            while width(line) > room and len(line) > 1:  # a word longer than the column
+            line, used = word, wide
+            while used > room and len(line) > 1:  # a word longer than the column
                 cut = len(line) - 1
                 while cut > 1 and width(line[:cut]) > room:
                     cut -= 1
                 lines.append(line[:cut])
                 line = line[cut:]
+                used = width(line)
         lines.append(line)
     return lines
 
@@ -195,6 +206,7 @@ def row_heights(grid: SheetGrid) -> list[float | None]:
     A wrapped cell counts its lines in its column's width; any other cell one line.
     """
     links = frozenset(_link_cells(grid))
+    widths = grid.widths
     out: list[float | None] = []
     for r, row in enumerate(grid.rows):
         height: float | None = None
@@ -205,9 +217,10 @@ def row_heights(grid: SheetGrid) -> list[float | None]:
             kind = role(grid, r, c, links)
             size = _size(kind)
             lines = 1
-            if kind == "wrap" and c < len(grid.widths) and grid.widths[c] > 0:
-                room = grid.widths[c] * WIDTH_MARGIN
-                lines = len(wrap_text(text, room, size=size))
+            if kind == "wrap" and c < len(widths) and widths[c] > 0:
+                room = widths[c] * WIDTH_MARGIN
+                if text_width(text, size) > room or "\n" in text:
+                    lines = len(wrap_text(text, room, size=size))
             height = max(height or 0.0, lines * line_height(size))
         out.append(None if height is None else round(height, 2))
     return out
