@@ -33,6 +33,7 @@ LEADING = 1.25  # line height / font size
 PAD = 2.5  # points of room above and below the text of a row, and left of a cell's text
 BOX = 8.0  # side of the box to tick, points
 TICK = "☐"
+CONTINUED = " – suite"
 RULE_GREY = 190
 HEADER_GREY = 230
 _LETTER = re.compile(r"[^\W\d_]")
@@ -89,6 +90,7 @@ class _Renderer:
             x += w
         self.top = MARGIN + (BODY_SIZE + 6 if grid.page_header else 0)
         self.bottom = self.pdf.h - MARGIN - BODY_SIZE
+        self.continued: set[int] = set()  # section titles drawn again, followed by « – suite »
         titles = layout.print_title_rows(grid)
         self.repeat = list(range(titles[0], titles[1] + 1)) if titles else []
 
@@ -146,6 +148,8 @@ class _Renderer:
         style, size = self._style(r)
         self.pdf.set_font(FAMILY, style, size)
         cells = _filled(self.grid.rows[r])
+        if r in self.continued and cells:
+            cells[0] = (cells[0][0], cells[0][1] + CONTINUED)
         out: list[tuple[int, float, float, list[str]]] = []
         across = len(cells) == 1 and cells[0][0] == 0  # a line of text across the page
         for c, text in cells:
@@ -214,7 +218,12 @@ class _Renderer:
         rows = range(len(self.grid.rows))
         self.pdf.add_page()
         y = self.top
+        section: int | None = None  # the section title the rows drawn belong to
         for r in rows:
+            if r in self.grid.title_rows and r > 0:
+                section = r
+            elif not _filled(self.grid.rows[r]):
+                section = None
             if r in self.repeat and self.pdf.page_no() == 1:
                 y = self._draw(r, y)
                 continue
@@ -227,6 +236,10 @@ class _Renderer:
                 if not _filled(self.grid.rows[r]):
                     continue  # no blank row at the top of a page
                 y = self._new_page()
+                if section is not None and section != r:  # a section goes on: its title again
+                    self.continued.add(section)
+                    y = self._draw(section, y)
+                    self.continued.discard(section)
             y = self._draw(r, y)
         return bytes(self.pdf.output())
 
