@@ -457,6 +457,12 @@ def write_output(output: Path, data: bytes) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".~{output.name}-", suffix=".tmp", dir=output.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        if output.exists():  # a file replaced keeps its permissions, a new one follows the umask
+            os.chmod(tmp, output.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, output)
     except OSError as exc:
         if tmp is not None:

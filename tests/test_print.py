@@ -419,3 +419,22 @@ def test_organisations_folds_to_its_key_columns_for_printing(example: Path, tmp_
     printed = " ".join(words)
     assert len(names) > 20 and all(n in printed for n in names)
     assert all(not overlaps(ws_) for _s, ws_ in pages)
+
+
+def test_a_pdf_is_written_whole_with_the_umask(example: Path, tmp_path: Path) -> None:
+    import os
+
+    out = tmp_path / "liste.pdf"
+    old = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(cli, ["followup", str(example), "--today", TODAY.isoformat(),
+                                          "--format", "pdf", "--output", str(out)])  # fmt: skip
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exemple.xlsx", "liste.pdf"]
+    missing = tmp_path / "absent" / "liste.pdf"
+    result = CliRunner().invoke(cli, ["brief", str(example), "ORG-0007", "--format", "pdf",
+                                      "--output", str(missing)])  # fmt: skip
+    assert result.exit_code == 3 and "dossier n'existe pas" in result.output

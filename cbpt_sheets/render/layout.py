@@ -144,8 +144,12 @@ def text_width(text: str, size: float = FONT_SIZE, bold: bool = False) -> float:
     return _units(text, bold) / _DIGIT * size / FONT_SIZE
 
 
-def text_points(text: str, size: float, bold: bool = False) -> float:
-    """The width of ``text`` in points at ``size`` points, in DejaVu Sans."""
+def text_points(text: str, size: float, bold: bool = False) -> float | None:
+    """The width of ``text`` in points at ``size`` points in DejaVu Sans, None when the table
+    lacks one of its characters (then ask the font itself)."""
+    advances = _advances(bold)
+    if not all(ch in advances for ch in text):
+        return None
     return _units(text, bold) / _UNITS_PER_EM * size
 
 

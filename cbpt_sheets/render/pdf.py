@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +143,16 @@ class _Renderer:
             return "B", HEADER_SIZE
         return "", BODY_SIZE
 
+    def _measure(self, style: str, size: float) -> Callable[[str], float]:
+        """Text widths in points in the current font: from the table of DejaVu Sans widths
+        (fast), from the font file for a character the table lacks."""
+
+        def measure(text: str) -> float:
+            known = layout.text_points(text, size, bold=style == "B")
+            return known if known is not None else self.pdf.get_string_width(text)
+
+        return measure
+
     def _lines(self, r: int) -> list[tuple[int, float, float, list[str]]]:
         """The cells of row ``r``: column, x, width, wrapped lines."""
         style, size = self._style(r)
@@ -163,7 +173,7 @@ class _Renderer:
             if text == TICK:
                 out.append((c, x, w, [TICK]))
                 continue
-            lines = layout.wrap_text(text, w - 2 * PAD, measure=self.pdf.get_string_width)
+            lines = layout.wrap_text(text, w - 2 * PAD, measure=self._measure(style, size))
             out.append((c, x, w, lines))
         return out
 
