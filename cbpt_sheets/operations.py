@@ -465,7 +465,9 @@ def followup_list(
     actions = planned.actions
     items = followup(actions, today, filters.days, filters.volunteer, filters.library)
     gdpr = gdpr_list(actions, filters.volunteer, filters.library)
-    grid = suivi_grid(items, today, filters.subtitle_in(raw.lang), gdpr, raw.lang)
+    grid = suivi_grid(
+        items, today, filters.subtitle_in(raw.lang), gdpr, raw.lang, filters.volunteer
+    )
     named = _named(grid, FOLLOWUP_SHEET.key, raw)
     written = sink.write(Changes(sheets=[named])) if sink is not None else False
     return FollowUpResult(
@@ -482,12 +484,42 @@ def followup_list(
     )
 
 
+def write_output(output: Path, data: bytes) -> None:
+    """Write an output file through a temporary file in its folder, then replace it.
+
+    Raises ``CbptError`` (exit 3, French message) when the file cannot be written.
+    """
+    import tempfile
+
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".~{output.name}-", suffix=".tmp", dir=output.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if output.exists():  # a file replaced keeps its permissions, a new one follows the umask
+            os.chmod(tmp, output.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, output)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
+
+
 def save_followup(result: FollowUpResult, fmt: str, output: Path, width: int = 100) -> Path:
-    """``followup --output F``: the list as text, JSON, CSV or an xlsx workbook of its own."""
+    """``followup --output F``: the list as text, JSON, CSV, an xlsx workbook of its own or PDF."""
     if fmt == "xlsx":
         from cbpt_sheets.ooxml.export import save_grid
 
         save_grid(result.grid, output)
+        return output
+    if fmt == "pdf":
+        from cbpt_sheets.render.pdf import grid_pdf
+
+        write_output(output, grid_pdf(result.grid, result.today))
         return output
     from cbpt_sheets.render.formats import followup_output
 
@@ -539,6 +571,19 @@ def call_brief(
     named = _named(grid, BRIEF_SHEET.key, raw)
     written = sink.write(Changes(sheets=[named])) if sink is not None else False
     return BriefResult(result, grid, named.name, written, raw.lang)
+
+
+def save_brief(result: BriefResult, fmt: str, output: Path, width: int = 100) -> Path:
+    """``brief --output F``: the call brief as text or as a printable PDF (``fmt``: text, pdf)."""
+    if fmt == "pdf":
+        from cbpt_sheets.render.pdf import grid_pdf
+
+        write_output(output, grid_pdf(result.grid, result.brief.today))
+    else:
+        from cbpt_sheets.render import brief_text
+
+        write_output(output, brief_text(result.brief, width, result.lang).encode("utf-8"))
+    return output
 
 
 def organisation_at(raw: RawWorkbook, sheet: str, row: int) -> str | None:

@@ -48,7 +48,6 @@ PENDING: dict[str, int] = {
     # commands and options of interfaces.md, second generation
     "report": 19,
     "agenda": 19,
-    "--format pdf": 16,
     # finding codes of checks.md, second generation (declared in findings.py, not emitted)
 }
 """Second-generation items of the design not built yet -> the issue that builds them."""
@@ -414,7 +413,10 @@ def test_cli_commands_and_options_of_interfaces_md_exist_unless_pending() -> Non
         names = {opt for p in target.params for opt in p.opts}
         formats = _format_choices(target)
         if "--format pdf" in usage:  # the PDF outputs (issue 16): --format and --output with it
-            assert "pdf" not in formats, "built now: remove '--format pdf' from PENDING"
+            if "--format pdf" in PENDING:
+                assert "pdf" not in formats, "built now: remove '--format pdf' from PENDING"
+            else:
+                assert "pdf" in formats and "--output" in names, command
             continue
         for option in re.findall(r"--[a-z]+", usage):
             if f"{command} {option}" in PENDING:

@@ -124,7 +124,9 @@ def test_suivi_grid_has_a_section_per_bucket_and_a_tick_column() -> None:
     header = grid.rows[grid.header_rows[0]]
     assert header == ["À faire", "Échéance", "Organisation", "Action", "Interlocuteur", "Téléphone",
                       "Email", "Bénévole", "Bibliothèque"]  # fmt: skip
-    first = grid.rows[grid.header_rows[0] + 1]
+    assert grid.header_rows == [2] and grid.title_rows[1] == 3  # one header, then the sections
+    assert grid.page_header == "" and grid.page_footer == "Liste de suivi au 01/12/2026"
+    first = grid.rows[grid.header_rows[0] + 2]
     assert (
         first[0] == TICK and first[1] == T - dt.timedelta(days=2) and first[5] == "01 44 49 40 00"
     )

@@ -28,12 +28,23 @@ from cbpt_sheets.cli.app import (
 @click.argument("path", type=existing_path)
 @click.argument("organisation")
 @today_option
+@click.option("--format", "fmt", type=click.Choice(["text", "pdf"]), default="text",
+              show_default=True, help="Texte ou PDF à imprimer (avec --output).")  # fmt: skip
+@click.option("--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FICHIER",
+              help="Écrire la fiche dans ce fichier (obligatoire pour pdf).")  # fmt: skip
 @click.option(
     "--write", is_flag=True, help="Écrit aussi la fiche dans la feuille Fiche du classeur."
 )
 @force_option
 @handle_errors
-def brief_command(path: Path, organisation: str, today: str | None, write: bool) -> None:
+def brief_command(
+    path: Path,
+    organisation: str,
+    today: str | None,
+    fmt: str,
+    output: Path | None,
+    write: bool,
+) -> None:
     """La fiche d'appel d'une organisation : sa fiche, son historique, quoi faire et quoi dire.
 
     ORGANISATION est le Nom (majuscules et accents ignorés), une partie du Nom qui ne
@@ -43,15 +54,22 @@ def brief_command(path: Path, organisation: str, today: str | None, write: bool)
     Exemples :
       cbpt-sheets brief suivi.xlsx "Hôpital Necker"
       cbpt-sheets brief suivi.xlsx ORG-0003 --write
+      cbpt-sheets brief suivi.xlsx ORG-0003 --format pdf --output fiche.pdf
     """
+    if fmt == "pdf" and output is None:
+        raise click.UsageError("--format pdf demande --output FICHIER (ex. --output fiche.pdf).")
     day = parse_day(today)
     source = operations.open_file(path, write=write)
     result = operations.call_brief(
         source, organisation, day, source.sink(forced()) if write else None
     )
-    from cbpt_sheets.render import brief_text
+    if output is not None:
+        operations.save_brief(result, fmt, output, width())
+        click.echo(f"Fiche d'appel écrite : {output}")
+    else:
+        from cbpt_sheets.render import brief_text
 
-    click.echo(brief_text(result.brief, width(), result.lang))
+        click.echo(brief_text(result.brief, width(), result.lang))
     if write:
         done = "écrite" if result.written else "déjà à jour"
         say(f"{path.name} : feuille {result.sheet} {done}.")

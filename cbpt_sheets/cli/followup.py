@@ -34,10 +34,10 @@ from cbpt_sheets.cli.app import (
               help="Seulement les actions à échéance dans N jours au plus, N entier positif ou nul (les retards toujours).")  # fmt: skip
 @click.option("--volunteer", metavar="NOM", help="Seulement les organisations de ce bénévole.")
 @click.option("--library", metavar="NOM", help="Seulement les organisations de cette bibliothèque.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx"]), default="text",
-              show_default=True, help="Texte, JSON, CSV (Excel français) ou classeur xlsx (avec --output).")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx", "pdf"]), default="text",
+              show_default=True, help="Texte, JSON, CSV (Excel français), classeur xlsx ou PDF à imprimer (ces deux avec --output).")  # fmt: skip
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FICHIER",
-              help="Écrire la liste dans ce fichier (obligatoire pour xlsx).")  # fmt: skip
+              help="Écrire la liste dans ce fichier (obligatoire pour xlsx et pdf).")  # fmt: skip
 @click.option(
     "--write", is_flag=True, help="Réécrit la feuille Suivi du classeur (liste imprimable)."
 )
@@ -60,10 +60,13 @@ def followup_command(
       cbpt-sheets followup suivi.xlsx --days 7 --volunteer Claire
       cbpt-sheets followup suivi.xlsx --format csv --output suivi.csv
       cbpt-sheets followup suivi.xlsx --format xlsx --output liste.xlsx
+      cbpt-sheets followup suivi.xlsx --volunteer Claire --format pdf --output liste.pdf
       cbpt-sheets followup suivi.xlsx --write
     """
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx demande --output FICHIER (ex. --output liste.xlsx).")
+    if fmt in ("xlsx", "pdf") and output is None:
+        raise click.UsageError(
+            f"--format {fmt} demande --output FICHIER (ex. --output liste.{fmt})."
+        )
     day = parse_day(today)
     source = operations.open_file(path, write=write)
     filters = operations.FollowUpFilters(days, volunteer, library)

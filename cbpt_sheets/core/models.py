@@ -310,3 +310,5 @@ class SheetGrid(_Model):
     header_rows: list[int] = Field(default_factory=list)
     links: dict[str, str] = Field(default_factory=dict)
     wrap_columns: list[int] = Field(default_factory=list)  # long text wraps (printed lists)
+    page_header: str = ""  # printed at the top of every page (the volunteer of a filtered list)
+    page_footer: str = ""  # printed at the bottom left of every page (title and date)

@@ -232,8 +232,9 @@ def _font(target: Any, spec: layout.Font) -> None:
 def lay_out(sheet: xw.Sheet, grid: SheetGrid) -> None:
     """Apply ``render.layout`` to a generated sheet: fonts by row, wrapping, dates and widths by column.
 
-    Widths are in characters, as the desktop engines take them. The print setup is
-    left to Excel's defaults: xlwings has no portable call for it.
+    Widths are in characters, as the desktop engines take them; Excel fits the row
+    heights to the wrapped text itself. The print setup is left to Excel's defaults:
+    xlwings has no portable call for it.
     """
     height = len(grid.rows)
     width = max([len(r) for r in grid.rows] + [1])
@@ -266,6 +267,9 @@ def lay_out(sheet: xw.Sheet, grid: SheetGrid) -> None:
     split = layout.frozen_rows(grid)
     if split:
         sheet.freeze_panes.freeze_at(f"1:{split}")
+    # Excel measures its own fonts: one autofit of every row (the files get computed heights)
+    with contextlib.suppress(NotImplementedError, AttributeError):
+        sheet.range((1, 1), (max(height, 1), width)).rows.autofit()
 
 
 class ExcelSink:

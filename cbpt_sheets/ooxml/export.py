@@ -47,10 +47,15 @@ def lay_out(ws: Worksheet, grid: SheetGrid) -> None:
                 cell.alignment = Alignment(wrap_text=True, vertical=layout.WRAP_VERTICAL)
             elif role is not None:
                 cell.font = _font(layout.FONTS[role])
+                if role == "link":  # in a row of wrapped cells: at the top, as they are
+                    cell.alignment = Alignment(vertical=layout.WRAP_VERTICAL)
             if role == "link":
                 cell.hyperlink = "#" + links[(r, c)]
             if isinstance(value, dt.date):
                 cell.number_format = layout.DATE_FORMAT
+    for r, height in enumerate(layout.row_heights(grid), start=1):
+        if height is not None:
+            ws.row_dimensions[r].height = height
     for c, width in enumerate(grid.widths, start=1):
         if width > 0:
             ws.column_dimensions[get_column_letter(c)].width = width
@@ -67,6 +72,16 @@ def lay_out(ws: Worksheet, grid: SheetGrid) -> None:
     ws.page_margins.left, ws.page_margins.right = left, right
     ws.page_margins.top, ws.page_margins.bottom = top, bottom
     ws.page_margins.header, ws.page_margins.footer = header, footer
+    titles = layout.print_title_rows(grid)
+    if titles is not None:
+        ws.print_title_rows = f"{titles[0] + 1}:{titles[1] + 1}"
+    # openpyxl writes a header or footer as given: the layout's codes, & already doubled
+    if grid.page_header:
+        ws.oddHeader.center.text = layout.page_header(grid).removeprefix("&C")
+    footer_left, _, footer_right = layout.page_footer(grid).partition("&R")
+    if footer_left:
+        ws.oddFooter.left.text = footer_left.removeprefix("&L")
+    ws.oddFooter.right.text = footer_right
 
 
 def save_grid(grid: SheetGrid, output: Path) -> None:

@@ -248,6 +248,12 @@ class Styles:
             p,
             font_id,
         )
+        if kind == "link":  # in a row of wrapped cells: at the top, as they are
+            xf = (
+                b'<%sxf numFmtId="0" fontId="%d" fillId="0" borderId="0" xfId="0" applyFont="1" '
+                b'applyAlignment="1"><%salignment vertical="%s"/></%sxf>'
+                % (p, font_id, p, layout.WRAP_VERTICAL.encode(), p)
+            )
         self._cache[key] = self._add_xf(xf)
         return self._cache[key]
 
@@ -638,6 +644,7 @@ def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> byte
         links[split_ref(ref)] = location
     max_col = max([len(r) for r in grid.rows] + [c for _r, c in links] + [1])
     link_cells = frozenset((r - 1, c - 1) for r, c in links)
+    heights = layout.row_heights(grid)
     for r, values in enumerate(grid.rows, start=1):
         cells: list[bytes] = []
         for c, value in enumerate(values, start=1):
@@ -650,7 +657,9 @@ def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> byte
                 style = styles.with_kind(style or 0, kind)
             cells.append(render_cell(f"{column_letter(c - 1)}{r}", value, style, date1904_))
         if cells:
-            rows_xml.append(f'<row r="{r}">' + b"".join(cells).decode() + "</row>")
+            height = heights[r - 1]
+            ht = f' ht="{height:g}" customHeight="1"' if height is not None else ""
+            rows_xml.append(f'<row r="{r}"{ht}>' + b"".join(cells).decode() + "</row>")
     last_row = max(len(grid.rows), 1)
     dimension = "A1" if not grid.rows else f"A1:{column_letter(max_col - 1)}{last_row}"
     parts = [
@@ -694,8 +703,12 @@ def render_grid(grid: SheetGrid, styles: Styles | None, date1904_: bool) -> byte
         f'header="{header:g}" footer="{footer:g}"/>'
         f'<pageSetup paperSize="{page.paper_size}" orientation="{page.orientation}" '
         f'fitToWidth="{page.fit_to_width}" fitToHeight="{page.fit_to_height}"/>'
-        f"<headerFooter><oddFooter>{text('&L&8' + layout.GENERATED_FOOTER)}</oddFooter>"
-        "</headerFooter></worksheet>"
+    )
+    page_header, page_footer = layout.page_header(grid), layout.page_footer(grid)
+    parts.append(
+        "<headerFooter>"
+        + (f"<oddHeader>{text(page_header)}</oddHeader>" if page_header else "")
+        + f"<oddFooter>{text(page_footer)}</oddFooter></headerFooter></worksheet>"
     )
     return "".join(parts).encode()
 
@@ -769,13 +782,12 @@ def shared_strings(xml: bytes | None) -> Callable[[int], str | None]:
 def print_titles(name: str, header_rows: Iterable[int]) -> str | None:
     """The ``_xlnm.Print_Titles`` formula repeating the header rows (0-based) on every page.
 
-    Only one contiguous block of header rows can repeat; a sheet with a header per
-    section (Suivi) repeats none, since each section already carries its own.
+    Only one contiguous block of header rows can repeat (``layout.print_title_rows``).
     """
-    rows = sorted(set(header_rows))
-    if not rows or rows[-1] - rows[0] != len(rows) - 1:
+    rows = layout.print_title_rows(SheetGrid(name=name, header_rows=list(header_rows)))
+    if rows is None:
         return None
-    return f"{quote_sheet(name)}!${rows[0] + 1}:${rows[-1] + 1}"
+    return f"{quote_sheet(name)}!${rows[0] + 1}:${rows[1] + 1}"
 
 
 # ---------------------------------------------------------------- workbook, rels, content types

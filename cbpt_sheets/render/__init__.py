@@ -247,32 +247,47 @@ def _typo_rows(rows: list[list[Any]]) -> list[list[Any]]:
     return [[typo(c) if isinstance(c, str) else c for c in row] for row in rows]
 
 
+def _upper_first(text: str) -> str:
+    """``text`` with its first letter in capitals and the rest as it is (names keep theirs)."""
+    return text[:1].upper() + text[1:]
+
+
 def suivi_grid(
     items: Sequence[FollowUpItem],
     today: dt.date,
     subtitle: str = "",
     gdpr: Sequence[NextAction] = (),
     lang: str = "fr",
+    volunteer: str | None = None,
 ) -> SheetGrid:
-    """The printable Suivi sheet: a title, a section per bucket with a column to tick, RGPD.
+    """The printable Suivi sheet: a title, one header row, a section per bucket, RGPD.
 
+    The header row comes once, under the title, so that it repeats at the top of
+    every printed page; each action row has a box to tick in « À faire ». An action
+    with nothing to do now (``recontact-later``) has no box to tick.
     ``lang``: the workbook's language, for the sheet's own texts (the labels come in it).
-    An action with nothing to do now (``recontact-later``) has no box to tick.
+    ``volunteer``: the volunteer the list is filtered on, printed at the top of each page.
     """
-    title = Sheets.FOLLOWUP_TITLE(lang, day=d(today)) + (f" – {subtitle}" if subtitle else "")
+    day_title = Sheets.FOLLOWUP_TITLE(lang, day=d(today))
+    title = day_title + (f" – {subtitle}" if subtitle else "")
     rows: list[list[Any]] = [[title], [Sheets.FOLLOWUP_HINT(lang)]]
     title_rows = [0]
     header_rows: list[int] = []
     sections = grouped(items)
-    if not sections:
+    if not sections and not gdpr:
         rows += [[], [Sheets.NOTHING_DUE(lang)]]
-    headers = [h(lang) for h in Sheets.FOLLOWUP_HEADERS]
-    for code, members in sections.items():
-        rows.append([])
-        title_rows.append(len(rows))
-        rows.append([f"{BUCKET_NAMES[code].pick(lang)} ({len(members)})"])
+    else:
         header_rows.append(len(rows))
-        rows.append(list(headers))
+        rows.append([h(lang) for h in Sheets.FOLLOWUP_HEADERS])
+
+    def section(heading: str) -> None:
+        if len(rows) > header_rows[0] + 1:
+            rows.append([])
+        title_rows.append(len(rows))
+        rows.append([heading])
+
+    for code, members in sections.items():
+        section(f"{BUCKET_NAMES[code].pick(lang)} ({len(members)})")
         for item in members:
             rows.append(
                 [
@@ -288,9 +303,7 @@ def suivi_grid(
                 ]
             )
     if gdpr:
-        rows.append([])
-        title_rows.append(len(rows))
-        rows.append([f"{Sheets.GDPR_TITLE(lang)} ({len(gdpr)})"])
+        section(f"{Sheets.GDPR_TITLE(lang)} ({len(gdpr)})")
         for action in gdpr:
             rows.append(
                 [
@@ -311,7 +324,9 @@ def suivi_grid(
         widths=list(map(float, SUIVI_WIDTHS)),
         title_rows=title_rows,
         header_rows=header_rows,
-        wrap_columns=[SUIVI_HEADERS.index("Action")],
+        wrap_columns=list(range(len(SUIVI_HEADERS))),  # all: each cell starts at the top
+        page_header=_upper_first(Sheets.VOLUNTEER(lang, name=volunteer)) if volunteer else "",
+        page_footer=day_title,
     )
 
 
@@ -353,7 +368,8 @@ def fiche_grid(b: Brief, lang: str = "fr") -> SheetGrid:
         rows=_typo_rows(rows) if lang != "en" else rows,
         widths=[26.0, 100.0],
         title_rows=title_rows,
-        wrap_columns=[1],
+        wrap_columns=[0, 1],
+        page_footer=Sheets.BRIEF_TITLE(lang, name=b.organisation) + f" – {d(b.today)}",
     )
 
 

@@ -74,5 +74,6 @@ def controls_grid(report: Report, today: dt.date) -> SheetGrid:
         title_rows=[0],
         header_rows=[HEADER_ROW],
         links=links,
-        wrap_columns=[CHECK_HEADERS.index("Message"), CHECK_HEADERS.index("Suggestion")],
+        wrap_columns=list(range(len(CHECK_HEADERS))),  # all: each cell starts at the top
+        page_footer=f"Contrôles du {format_date(today)}",
     )
