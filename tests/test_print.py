@@ -267,7 +267,10 @@ def test_the_exported_list_is_laid_out_as_the_suivi_sheet(example: Path, tmp_pat
         assert ws.print_title_rows == "$3:$3"
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
         assert ws.oddFooter.right.text == "Page &P sur &N"
-        assert ws.oddFooter.left.text == "Liste de suivi au 01/12/2026"
+        # the footer names the list and carries the generated-sheet mark (issue 13)
+        assert ws.oddFooter.left.text == (
+            "Liste de suivi au 01/12/2026 – feuille générée par cbpt-sheets"
+        )
     assert [[c.value for c in r] for r in suivi.iter_rows()] == [
         [c.value for c in r] for r in exported.iter_rows()
     ]
