@@ -8,11 +8,14 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
     followup.py  followup [--write] [--output]
     brief.py     brief [--write]
     addin.py     addin build, addin install
+    report.py    report [--write] [--format pdf|png]
+    agenda.py    agenda --output F.ics
 """
 
 from __future__ import annotations
 
 from cbpt_sheets.cli import actions, addin, brief, check, followup, workbook
+from cbpt_sheets.cli import agenda, report  # issue 19
 from cbpt_sheets.cli.app import BIG_FILE_BYTES, cli, main, progress
 
 __all__ = [

@@ -349,6 +349,10 @@ SHEETS: tuple[Sheet, ...] = (
 )
 GENERATED_SHEETS: tuple[Sheet, ...] = (FOLLOWUP_SHEET, CHECKS_SHEET, BRIEF_SHEET)
 SHEETS_BY_KEY: dict[str, Sheet] = {s.key: s for s in (*SHEETS, CHECKS_SHEET, BRIEF_SHEET)}
+# the campaign's figures and charts (report --write, Tableau de bord button)
+DASHBOARD_SHEET = Sheet("dashboard", "Tableau de bord", "Dashboard", generated=True)
+GENERATED_SHEETS += (DASHBOARD_SHEET,)
+SHEETS_BY_KEY[DASHBOARD_SHEET.key] = DASHBOARD_SHEET
 
 # Columns whose absence is a `missing-column` error (checks.md).
 REQUIRED_COLUMN_KEYS: dict[str, tuple[str, ...]] = {
