@@ -46,8 +46,6 @@ PACKAGE = ROOT / "cbpt_sheets"
 
 PENDING: dict[str, int] = {
     # commands and options of interfaces.md, second generation
-    "report": 19,
-    "agenda": 19,
     "drafts": 20,
     "network": 21,
     "check --network": 21,
