@@ -506,7 +506,9 @@ def call_brief(
 # ---------------------------------------------------------------- report, agenda
 
 
-def _read_and_link(source: Source, today: dt.date) -> tuple[RawWorkbook, Any, list[Any], list[NextAction]]:
+def _read_and_link(
+    source: Source, today: dt.date
+) -> tuple[RawWorkbook, Any, list[Any], list[NextAction]]:
     """The raw workbook, its typed workbook, each organisation's history and next action.
 
     The same planning as ``core.plan.plan`` (its refusals included), keeping the histories

@@ -41,16 +41,18 @@ def start(event: Any) -> dt.date | dt.datetime:
     return value
 
 
-def test_holds_exactly_the_follow_up_lists_dated_actions(example_path: Path, tmp_path: Path) -> None:
+def test_holds_exactly_the_follow_up_lists_dated_actions(
+    example_path: Path, tmp_path: Path
+) -> None:
     cal = export(example_path, tmp_path / "claire.ics", "--volunteer", "Claire", "--days", "14")
     items = json.loads(
         run("followup", example_path, "--today", DAY, "--volunteer", "Claire", "--days", "14",
             "--format", "json").stdout
     )["items"]  # fmt: skip
     actions = [e for e in events(cal) if str(e["X-CBPT-ACTION"]) != "appointment"]
-    assert sorted((str(e["X-CBPT-ORGANISATION"]), str(e["X-CBPT-ACTION"])) for e in actions) == sorted(
-        (i["organisation"], i["action"]) for i in items
-    )
+    assert sorted(
+        (str(e["X-CBPT-ORGANISATION"]), str(e["X-CBPT-ACTION"])) for e in actions
+    ) == sorted((i["organisation"], i["action"]) for i in items)
     by_org = {str(e["X-CBPT-ORGANISATION"]): e for e in actions}
     for item in items:
         event = by_org[item["organisation"]]
@@ -67,9 +69,15 @@ def test_holds_exactly_the_follow_up_lists_dated_actions(example_path: Path, tmp
     assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Paris"]
 
 
-def test_a_call_back_is_at_its_slot_and_others_are_all_day(example_path: Path, tmp_path: Path) -> None:
+def test_a_call_back_is_at_its_slot_and_others_are_all_day(
+    example_path: Path, tmp_path: Path
+) -> None:
     cal = export(example_path, tmp_path / "claire.ics", "--volunteer", "Claire", "--days", "14")
-    by_org = {str(e["X-CBPT-ORGANISATION"]): e for e in events(cal) if str(e["X-CBPT-ACTION"]) != "appointment"}
+    by_org = {
+        str(e["X-CBPT-ORGANISATION"]): e
+        for e in events(cal)
+        if str(e["X-CBPT-ACTION"]) != "appointment"
+    }
     # Appels: Géotech Ingénierie – CSE, « à rappeler » on 04/12/2026, slot « 14h-16h »
     geotech = by_org["Géotech Ingénierie – CSE"]
     assert start(geotech) == dt.datetime(2026, 12, 4, 14, 0, tzinfo=PARIS)
@@ -80,7 +88,11 @@ def test_a_call_back_is_at_its_slot_and_others_are_all_day(example_path: Path, t
     assert start(glycines) == dt.datetime(2026, 12, 3, 9, 0, tzinfo=PARIS)
     assert glycines.decoded("DTEND") == dt.datetime(2026, 12, 3, 12, 0, tzinfo=PARIS)
     # any other action: all day on its due day
-    others = [e for name, e in by_org.items() if name not in ("Géotech Ingénierie – CSE", "Hôpital des Glycines")]
+    others = [
+        e
+        for name, e in by_org.items()
+        if name not in ("Géotech Ingénierie – CSE", "Hôpital des Glycines")
+    ]
     assert others and all(type(start(e)) is dt.date for e in others)
     assert all(e.decoded("DTEND") == start(e) + dt.timedelta(days=1) for e in others)
 
@@ -127,7 +139,9 @@ def test_cancelled_appointments_are_marked_cancelled(make_workbook: Any, tmp_pat
     assert str(meetings[dt.datetime(2026, 12, 17, 15, 0, tzinfo=PARIS)]["STATUS"]) == "CONFIRMED"
 
 
-def test_two_exports_on_different_days_give_the_same_uids(example_path: Path, tmp_path: Path) -> None:
+def test_two_exports_on_different_days_give_the_same_uids(
+    example_path: Path, tmp_path: Path
+) -> None:
     first = export(example_path, tmp_path / "a.ics")
     second = export(example_path, tmp_path / "b.ics", today="2026-12-02")
 

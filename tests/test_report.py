@@ -8,6 +8,7 @@ holidays package), without the package's reader, linking or rules.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import shutil
 import statistics
@@ -86,7 +87,9 @@ class Rows:
 
     def __init__(self, path: Path, library: str | None = None) -> None:
         self.orgs = [
-            o for o in rows(path, "Organisations") if library is None or library in o["Bibliothèque"]
+            o
+            for o in rows(path, "Organisations")
+            if library is None or library in o["Bibliothèque"]
         ]
         names = {o["Nom"] for o in rows(path, "Organisations")}
         self.calls = rows(path, "Appels")
@@ -133,7 +136,9 @@ class Rows:
             if not calls:
                 continue
             first = min(day(c["Date"]) for c in calls)
-            meetings = [day(a["Date"]) for a in apps if a["Statut"] != "Annulé" and day(a["Date"]) >= first]
+            meetings = [
+                day(a["Date"]) for a in apps if a["Statut"] != "Annulé" and day(a["Date"]) >= first
+            ]
             if meetings:
                 start = first + dt.timedelta(days=1)
                 end = min(meetings) + dt.timedelta(days=1)
@@ -149,7 +154,10 @@ def test_every_figure_matches_a_count_made_from_the_rows(example_path: Path) -> 
 
     # stages: every stage code, the plan's stage per organisation (as next gives it)
     stages = Counter(
-        a["stage"] for a in json.loads(run("next", example_path, "--today", DAY, "--format", "json").stdout)["actions"]
+        a["stage"]
+        for a in json.loads(run("next", example_path, "--today", DAY, "--format", "json").stdout)[
+            "actions"
+        ]
     )
     assert set(doc["stages"]) == {
         "to-correct", "preparation", "first-call", "finding-contact", "conversation",
@@ -157,7 +165,9 @@ def test_every_figure_matches_a_count_made_from_the_rows(example_path: Path) -> 
     }  # fmt: skip
     assert doc["stages"] == {code: stages.get(code, 0) for code in doc["stages"]}
     assert sum(doc["stages"].values()) == len(data.orgs)
-    opted_out = {c["Organisation"] for c in data.calls if c["Résultat"] == "Refus d'être recontacté"}
+    opted_out = {
+        c["Organisation"] for c in data.calls if c["Résultat"] == "Refus d'être recontacté"
+    }
     assert doc["stages"]["do-not-contact"] == sum(
         1 for o in data.orgs if o["Suivi"] == "Ne pas contacter" or o["Nom"] in opted_out
     )
@@ -171,7 +181,7 @@ def test_every_figure_matches_a_count_made_from_the_rows(example_path: Path) -> 
     ]  # fmt: skip
     assert funnel == sorted(funnel, reverse=True) and funnel[0] > funnel[-1] > 0
     assert [c["rate"] for c in doc["conversion"]] == [
-        round(b / a, 4) for a, b in zip(funnel, funnel[1:], strict=False)
+        round(b / a, 4) for a, b in itertools.pairwise(funnel)
     ]
 
     # contacts per ISO week and volunteer, outcomes per week, over the last 12 weeks
@@ -186,9 +196,13 @@ def test_every_figure_matches_a_count_made_from_the_rows(example_path: Path) -> 
         return f"{y}-W{w:02d}"
 
     per_volunteer = Counter((week(c), c["Bénévole"]) for c in recent)
-    assert {(e["week"], e["volunteer"]): e["count"] for e in doc["contacts_per_week"]} == dict(per_volunteer)
+    assert {(e["week"], e["volunteer"]): e["count"] for e in doc["contacts_per_week"]} == dict(
+        per_volunteer
+    )
     per_outcome = Counter((week(c), OUTCOMES[c["Résultat"]]) for c in recent)
-    assert {(e["week"], e["outcome"]): e["count"] for e in doc["outcomes_per_week"]} == dict(per_outcome)
+    assert {(e["week"], e["outcome"]): e["count"] for e in doc["outcomes_per_week"]} == dict(
+        per_outcome
+    )
     assert sum(e["count"] for e in doc["contacts_per_week"]) == len(recent) > 40
 
     # first contact -> first meeting, median in working days
@@ -200,7 +214,9 @@ def test_every_figure_matches_a_count_made_from_the_rows(example_path: Path) -> 
     assert len(delays) >= 8
 
     # overdue actions per volunteer: the follow-up list's overdue items
-    items = json.loads(run("followup", example_path, "--today", DAY, "--format", "json").stdout)["items"]
+    items = json.loads(run("followup", example_path, "--today", DAY, "--format", "json").stdout)[
+        "items"
+    ]
     overdue = Counter(i["volunteer"] for i in items if i["bucket"] == "overdue")
     assert doc["overdue_per_volunteer"] == dict(overdue)
     assert sum(overdue.values()) > 0
@@ -272,7 +288,9 @@ def test_write_adds_the_sheet_with_its_figures_and_native_charts(example_path: P
     assert [r[:2] for r in _sheet_table(ws, "Étape du guide")] == [
         (s["label"], s["count"]) for s in doc["funnel"]
     ]
-    assert [r[1] for r in _sheet_table(ws, "Bénévole")] == list(doc["overdue_per_volunteer"].values())
+    assert [r[1] for r in _sheet_table(ws, "Bénévole")] == list(
+        doc["overdue_per_volunteer"].values()
+    )
     weekly = _sheet_table(ws, "Semaine")
     assert len(weekly) == 12 and sum([v for v in r if v is not None][-1] for r in weekly) == sum(
         e["count"] for e in doc["contacts_per_week"]
@@ -312,7 +330,9 @@ def _colour_variance(pdf: Path, tmp_path: Path) -> tuple[float, str]:
     pages = int(
         next(
             line.split()[1]
-            for line in subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()
+            for line in subprocess.run(
+                ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+            ).stdout.splitlines()
             if line.startswith("Pages:")
         )
     )
@@ -373,7 +393,9 @@ def test_pdf_and_png_pictures(example_path: Path, tmp_path: Path, fmt: str) -> N
     assert f"Graphiques écrits : {output}" in result.stdout
     assert not list(tmp_path.glob(".tableau*.tmp"))  # written through a temporary file
     if fmt == "pdf":
-        text = subprocess.run(["pdftotext", str(output), "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(output), "-"], capture_output=True, text=True, check=True
+        ).stdout
         for title in TITLES:
             assert title in text
         assert "Au 01/12/2026" in text and "Partenaires" in text and "Claire Martin" in text

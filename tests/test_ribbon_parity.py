@@ -146,9 +146,9 @@ def test_tableau_de_bord_writes_the_sheet_and_charts_of_report_write(example_pat
     by_button = {c: v for c, v in _button_cells(book, "Tableau de bord").items() if v != ""}
     assert by_button == by_command
     # the same four charts, drawn from the same cells, with the same titles
-    charts = openpyxl.load_workbook(
-        example_path.with_name("command-" + example_path.name)
-    )["Tableau de bord"]._charts
+    charts = openpyxl.load_workbook(example_path.with_name("command-" + example_path.name))[
+        "Tableau de bord"
+    ]._charts
     added = [a for a in actions(book) if a["func"] == "addChart"]
     titles = [a for a in actions(book) if a["func"] == "setChartTitle"]
     assert len(added) == len(charts) == 4

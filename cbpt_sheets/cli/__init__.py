@@ -14,19 +14,20 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
 
 from __future__ import annotations
 
-from cbpt_sheets.cli import actions, addin, brief, check, followup, workbook
-from cbpt_sheets.cli import agenda, report  # issue 19
+from cbpt_sheets.cli import actions, addin, agenda, brief, check, followup, report, workbook
 from cbpt_sheets.cli.app import BIG_FILE_BYTES, cli, main, progress
 
 __all__ = [
     "BIG_FILE_BYTES",
     "actions",
     "addin",
+    "agenda",
     "brief",
     "check",
     "cli",
     "followup",
     "main",
     "progress",
+    "report",
     "workbook",
 ]

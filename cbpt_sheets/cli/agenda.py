@@ -15,7 +15,9 @@ from cbpt_sheets.cli.report import warn_unknown
 @cli.command("agenda")
 @click.argument("path", type=existing_path)
 @today_option
-@click.option("--volunteer", metavar="NOM", help="Seulement les actions et rendez-vous de ce bénévole.")
+@click.option(
+    "--volunteer", metavar="NOM", help="Seulement les actions et rendez-vous de ce bénévole."
+)
 @click.option("--days", type=click.IntRange(min=0), metavar="N",
               help="Seulement jusqu'à N jours à venir (les actions en retard toujours).")  # fmt: skip
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FICHIER.ics",

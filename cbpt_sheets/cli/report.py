@@ -101,7 +101,9 @@ def report_command(
     to_stdout = output is None
     if write:
         state = "réécrite" if result.written else "déjà à jour"
-        click.echo(f"{path.name} : feuille « {result.sheet} » {state}.", err=fmt == "json" and to_stdout)
+        click.echo(
+            f"{path.name} : feuille « {result.sheet} » {state}.", err=fmt == "json" and to_stdout
+        )
     if fmt in ("pdf", "png"):
         from cbpt_sheets.render.charts import draw
 
@@ -111,7 +113,11 @@ def report_command(
         return
     from cbpt_sheets.render.report import report_json, report_text
 
-    text = report_json(result.campaign, pretty=output is not None or sys.stdout.isatty()) if fmt == "json" else report_text(result.campaign)
+    text = (
+        report_json(result.campaign, pretty=output is not None or sys.stdout.isatty())
+        if fmt == "json"
+        else report_text(result.campaign)
+    )
     if output is not None:
         operations.save_output(output, text.encode("utf-8"))
         click.echo(f"Rapport écrit : {output}")

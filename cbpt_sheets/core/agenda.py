@@ -268,5 +268,7 @@ def events(
             out.append(_action_event(by_org[id(action)], action))
     for history, action in zip(histories, actions, strict=True):
         out.extend(_appointment_events(history, action, today, horizon, volunteer))
-    out.sort(key=lambda e: (e.day, e.start is not None, e.start or dt.time.min, fold(e.organisation)))
+    out.sort(
+        key=lambda e: (e.day, e.start is not None, e.start or dt.time.min, fold(e.organisation))
+    )
     return out

@@ -24,6 +24,7 @@ them) and their next actions (``core.plan``)::
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -129,8 +130,7 @@ class Campaign:
             "organisations": self.organisations,
             "stages": dict(self.stages),
             "funnel": [
-                {"step": code, "label": label, "count": self.funnel[code]}
-                for code, label in FUNNEL
+                {"step": code, "label": label, "count": self.funnel[code]} for code, label in FUNNEL
             ],
             "conversion": [
                 {"from": c.source, "to": c.target, "rate": c.rate} for c in self.conversion
@@ -141,8 +141,7 @@ class Campaign:
                 for c in self.contacts_per_week
             ],
             "outcomes_per_week": [
-                {"week": c.week, "outcome": c.key, "count": c.count}
-                for c in self.outcomes_per_week
+                {"week": c.week, "outcome": c.key, "count": c.count} for c in self.outcomes_per_week
             ],
             "first_call_to_meeting": {
                 "median_working_days": self.first_call_to_meeting,
@@ -152,7 +151,9 @@ class Campaign:
         }
 
 
-def _grid(counts: Iterable[WeekCount], rows: Sequence[str], columns: Sequence[str]) -> list[list[int]]:
+def _grid(
+    counts: Iterable[WeekCount], rows: Sequence[str], columns: Sequence[str]
+) -> list[list[int]]:
     index = {c: i for i, c in enumerate(columns)}
     by_week = {w: [0] * len(columns) for w in rows}
     for c in counts:
@@ -260,16 +261,14 @@ def campaign(
     if start > today:
         raise ValueError("start after today")
     chosen = [
-        (h, a)
-        for h, a in zip(histories, actions, strict=True)
-        if _in_library(h.org, library)
+        (h, a) for h, a in zip(histories, actions, strict=True) if _in_library(h.org, library)
     ]
     stages = dict.fromkeys(STAGES, 0)
     levels = Counter[int]()
     delays: list[int] = []
     overdue = Counter[str]()
     org_of: dict[int, Organisation] = {}
-    for h, a in zip(histories, actions, strict=True):
+    for h in histories:
         for c in h.contacts:
             org_of.setdefault(id(c), h.org)
     for h, a in chosen:
@@ -290,7 +289,7 @@ def campaign(
             b_code,
             round(funnel[b_code] / funnel[a_code], 4) if funnel[a_code] else None,
         )
-        for (a_code, _a), (b_code, _b) in zip(FUNNEL, FUNNEL[1:], strict=False)
+        for (a_code, _a), (b_code, _b) in itertools.pairwise(FUNNEL)
     ]
     weeks = week_labels(start, today)
     per_volunteer = Counter[tuple[str, str]]()

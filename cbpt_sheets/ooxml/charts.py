@@ -53,9 +53,7 @@ def quoted(sheet: str) -> str:
 def _ref(sheet: str, col: int, first: int, last: int) -> Reference:
     """The cells of one column (0-based column, 0-based rows), absolute."""
     letter = column_letter(col)
-    return Reference(
-        range_string=f"{quoted(sheet)}!${letter}${first + 1}:${letter}${last + 1}"
-    )
+    return Reference(range_string=f"{quoted(sheet)}!${letter}${first + 1}:${letter}${last + 1}")
 
 
 def build_chart(sheet: str, spec: GridChart) -> Any:

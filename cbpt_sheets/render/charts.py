@@ -60,7 +60,9 @@ def draw(c: Campaign, fmt: str) -> bytes:
         bottom = [0] * len(weeks)
         for index, name in enumerate(c.volunteers):
             counts = [row[index] for row in grid]
-            contacts.bar(weeks, counts, bottom=bottom, label=name, color=COLOURS[index % len(COLOURS)])
+            contacts.bar(
+                weeks, counts, bottom=bottom, label=name, color=COLOURS[index % len(COLOURS)]
+            )
             bottom = [b + n for b, n in zip(bottom, counts, strict=True)]
         contacts.set_title(CHART_TITLES["contacts"], fontsize=11, fontweight="bold")
         contacts.set_ylabel("Contacts")

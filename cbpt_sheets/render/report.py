@@ -105,7 +105,9 @@ def report_text(c: Campaign) -> str:
     groups = [label for _code, label, _o in OUTCOME_GROUPS]
     lines.append("  Semaine   " + " | ".join(groups))
     for week, row in zip(c.weeks, c.outcome_groups_grid(), strict=True):
-        lines.append(f"  {week:<9} " + " | ".join(f"{n:>{len(g)}}" for n, g in zip(row, groups, strict=True)))
+        lines.append(
+            f"  {week:<9} " + " | ".join(f"{n:>{len(g)}}" for n, g in zip(row, groups, strict=True))
+        )
     lines.append("")
     lines.append("Actions en retard par bénévole\u00a0:")
     if not c.overdue_per_volunteer:
@@ -172,7 +174,9 @@ def dashboard_grid(c: Campaign) -> SheetGrid:
     body: list[list[object]] = []
     for code, label in FUNNEL:
         n = c.funnel[code]
-        body.append([label, n, "" if previous is None else percent(n / previous if previous else None)])
+        body.append(
+            [label, n, "" if previous is None else percent(n / previous if previous else None)]
+        )
         previous = n
     h, first, last = table(["Étape du guide", "Organisations", "Passage"], body)
     charts.append(_chart("funnel", "bar", h, first, last, [1], 0, axis="Organisations"))
@@ -222,16 +226,26 @@ def dashboard_grid(c: Campaign) -> SheetGrid:
     charts.append(_chart("overdue", "bar", h, first, last, [1], 3 * CHART_ROWS, axis="Actions"))
 
     # the current stages and the delay
-    table(["Étape actuelle", "Organisations"], [[label, c.stages.get(code, 0)] for code, label in STAGES.items()])
+    table(
+        ["Étape actuelle", "Organisations"],
+        [[label, c.stages.get(code, 0)] for code, label in STAGES.items()],
+    )
     table(
         ["Du premier contact au premier rendez-vous", "Médiane"],
-        [[f"sur {plural(c.first_call_to_meeting_count, 'organisation')}", days_text(c.first_call_to_meeting)]],
+        [
+            [
+                f"sur {plural(c.first_call_to_meeting_count, 'organisation')}",
+                days_text(c.first_call_to_meeting),
+            ]
+        ],
     )
     width = max(len(r) for r in rows)
     widths = [34.0, *([17.0] * (width - 1))]
     column = column_letter(max(CHART_COLUMN, width + 1))  # right of the widest table
     charts = [
-        chart.model_copy(update={"anchor": column + chart.anchor.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")})
+        chart.model_copy(
+            update={"anchor": column + chart.anchor.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")}
+        )
         for chart in charts
     ]
     return SheetGrid(
