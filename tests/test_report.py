@@ -404,3 +404,36 @@ def test_pdf_and_png_pictures(example_path: Path, tmp_path: Path, fmt: str) -> N
         assert image.format == "PNG" and image.size[0] > 1000
         assert image.info.get("Title") == TITLES[0]
         assert ImageStat.Stat(image.convert("L")).var[0] > 500
+
+
+def test_small_workbooks_and_working_days_across_christmas(
+    make_workbook: Any, tmp_path: Path
+) -> None:
+    empty = make_workbook("vide.xlsx", organisations=[{"Nom": "Mairie du 15e"}])
+    doc = report(empty)
+    assert [s["count"] for s in doc["funnel"]] == [0] * 7
+    assert all(c["rate"] is None for c in doc["conversion"])
+    assert doc["first_call_to_meeting"] == {"median_working_days": None, "organisations": 0}
+    assert doc["contacts_per_week"] == [] and sum(doc["stages"].values()) == 1
+    assert run("report", empty, "--today", DAY, "--write").exit_code == 0
+    assert len(openpyxl.load_workbook(empty)["Tableau de bord"]._charts) == 4
+
+    path = make_workbook(
+        organisations=[{"Nom": "Mairie du 15e", "Standard": "01 55 76 75 15", "Bénévole": "Claire Martin"}],
+        calls=[{"Date": dt.date(2026, 12, 22), "Organisation": "Mairie du 15e",
+                "Bénévole": "Claire Martin", "Résultat": "Entretien – RDV fixé"}],
+        appointments=[
+            {"Organisation": "Mairie du 15e", "Date": dt.date(2026, 12, 23), "Lieu": "Chez eux",
+             "Statut": "Annulé"},
+            {"Organisation": "Mairie du 15e", "Date": dt.date(2026, 12, 28), "Lieu": "Chez eux",
+             "Statut": "Confirmé"},
+        ],
+    )  # fmt: skip
+    result = run("report", path, "--today", "2026-12-30", "--format", "json")
+    doc = json.loads(result.stdout)
+    # 23, 24 and 28 December: the 25th is a public holiday, the 26th and 27th a weekend
+    assert doc["first_call_to_meeting"] == {"median_working_days": 3, "organisations": 1}
+    assert doc["contacts_per_week"] == [
+        {"week": "2026-W52", "volunteer": "Claire Martin", "count": 1}
+    ]
+    assert [s["count"] for s in doc["funnel"]] == [1, 1, 1, 1, 1, 0, 0]

@@ -28,7 +28,7 @@ import itertools
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cbpt_sheets.core.calendar import is_working_day
@@ -106,7 +106,6 @@ class Campaign:
     first_call_to_meeting_count: int
     overdue_per_volunteer: dict[str, int]
     contacts: int = 0  # contact rows in the weeks counted
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def contacts_grid(self) -> list[list[int]]:
         """Contacts by week (rows, ``weeks`` order) and volunteer (columns, ``volunteers`` order)."""

@@ -9,6 +9,7 @@ volunteer (bars).
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from cbpt_sheets.core.a1 import column_letter
 from cbpt_sheets.core.codes import STAGES
@@ -127,7 +128,7 @@ def report_json(c: Campaign, pretty: bool = True) -> str:
 
 def _chart(
     key: str,
-    kind: str,
+    kind: Literal["bar", "column", "line"],
     header: int,
     first: int,
     last: int,
@@ -138,7 +139,7 @@ def _chart(
     axis: str | None = None,
 ) -> GridChart:
     return GridChart(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         title=CHART_TITLES[key],
         header_row=header,
         first_row=first,
