@@ -23,10 +23,13 @@ import numpy as np
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image, ImageStat
 
 from cbpt_sheets.cli import cli
 from cbpt_sheets.core.models import SheetGrid
+from cbpt_sheets.core.report import working_days_between
 from cbpt_sheets.ooxml.writer import write_changes
 
 from .conftest import TODAY, convert_to_pdf, require_soffice
@@ -437,3 +440,22 @@ def test_small_workbooks_and_working_days_across_christmas(
         {"week": "2026-W52", "volunteer": "Claire Martin", "count": 1}
     ]
     assert [s["count"] for s in doc["funnel"]] == [1, 1, 1, 1, 1, 0, 0]
+
+
+@given(
+    first=st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)),
+    length=st.integers(min_value=-10, max_value=1200),
+)
+def test_working_days_between_counts_like_numpy(first: dt.date, length: int) -> None:
+    last = first + dt.timedelta(days=length)
+    french = sorted(holidays.country_holidays("FR", years=range(first.year, last.year + 1)))
+    expected = (
+        int(
+            np.busday_count(
+                first + dt.timedelta(days=1), last + dt.timedelta(days=1), holidays=french
+            )
+        )
+        if last > first
+        else 0
+    )
+    assert working_days_between(first, last) == expected
