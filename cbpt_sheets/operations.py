@@ -556,7 +556,7 @@ def campaign_report(
 
     if start is not None and start > today:
         raise CbptError(
-            f"La date de début ({start:%d/%m/%Y}) est après aujourd'hui ({today:%d/%m/%Y}) : "
+            f"La date de début ({start:%d/%m/%Y}) est après aujourd'hui ({today:%d/%m/%Y})\u00a0: "
             "choisissez une date passée avec --from."
         )
     raw, workbook, histories, actions = _read_and_link(source, today)
@@ -606,7 +606,7 @@ def refuse_input_as_output(output: Path, inputs: list[Path]) -> None:
             same = False
         if same or output.resolve() == path.resolve():
             raise CbptError(
-                f"« {output} » est le classeur lu : choisissez un autre fichier pour --output."
+                f"«\u00a0{output}\u00a0» est le classeur lu\u00a0: choisissez un autre fichier pour --output."
             )
 
 
@@ -622,7 +622,9 @@ def save_output(output: Path, data: bytes) -> Path:
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
+        raise CbptError(
+            f"Impossible d'écrire «\u00a0{output}\u00a0»\u00a0: {os_error_fr(exc)}."
+        ) from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -634,7 +636,9 @@ def save_output(output: Path, data: bytes) -> Path:
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except OSError as exc:
-        raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
+        raise CbptError(
+            f"Impossible d'écrire «\u00a0{output}\u00a0»\u00a0: {os_error_fr(exc)}."
+        ) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return output

@@ -28,7 +28,7 @@ def run(*args: Any) -> Any:
 def export(path: Path, out: Path, *args: str, today: str = DAY) -> icalendar.Calendar:
     result = run("agenda", path, "--today", today, "--output", out, *args)
     assert result.exit_code == 0, result.output
-    assert f"Agenda écrit : {out}" in result.stdout
+    assert f"Agenda écrit\u00a0: {out}" in result.stdout
     return icalendar.Calendar.from_ical(out.read_bytes())
 
 
@@ -185,7 +185,7 @@ def test_output_is_written_through_a_temporary_file_and_never_the_workbook(
     result = run("agenda", example_path)
     assert result.exit_code == 2 and "--output" in result.stderr
     result = run("agenda", example_path, "--volunteer", "Zoé", "--output", out)
-    assert result.exit_code == 0 and "« Zoé »" in result.stderr
+    assert result.exit_code == 0 and "«\u00a0Zoé\u00a0»" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -247,7 +247,7 @@ def test_bad_options_give_a_french_message(example_path: Path, tmp_path: Path) -
     result = run("report", example_path, "--format", "json", "--output", example_path)
     assert result.exit_code == 3 and "classeur lu" in result.stderr
     result = run("report", example_path, "--library", "Lyon")
-    assert result.exit_code == 0 and "« Lyon »" in result.stderr
+    assert result.exit_code == 0 and "«\u00a0Lyon\u00a0»" in result.stderr
 
 
 def test_text_report_shows_the_figures(example_path: Path) -> None:
@@ -283,7 +283,7 @@ def test_write_adds_the_sheet_with_its_figures_and_native_charts(example_path: P
     kept = {n: before.read(n) for n in before.namelist()}
     result = run("report", example_path, "--today", DAY, "--write")
     assert result.exit_code == 0, result.output
-    assert "feuille « Tableau de bord » réécrite" in result.output
+    assert "feuille «\u00a0Tableau de bord\u00a0» réécrite" in result.output
     doc = report(example_path)
     wb = openpyxl.load_workbook(example_path)
     assert wb.sheetnames[-1] == "Tableau de bord"
@@ -393,7 +393,7 @@ def test_pdf_and_png_pictures(example_path: Path, tmp_path: Path, fmt: str) -> N
     output = tmp_path / f"tableau.{fmt}"
     result = run("report", example_path, "--today", DAY, "--format", fmt, "--output", output)
     assert result.exit_code == 0, result.output
-    assert f"Graphiques écrits : {output}" in result.stdout
+    assert f"Graphiques écrits\u00a0: {output}" in result.stdout
     assert not list(tmp_path.glob(".tableau*.tmp"))  # written through a temporary file
     if fmt == "pdf":
         text = subprocess.run(

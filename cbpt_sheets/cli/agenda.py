@@ -21,11 +21,11 @@ from cbpt_sheets.cli.report import warn_unknown
 @click.option("--days", type=click.IntRange(min=0), metavar="N",
               help="Seulement jusqu'à N jours à venir (les actions en retard toujours).")  # fmt: skip
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FICHIER.ics",
-              required=True, help="Le fichier d'agenda à écrire (.ics), à importer dans "
+              help="Le fichier d'agenda à écrire (.ics), à importer dans "
               "le calendrier du téléphone ou de la messagerie.")  # fmt: skip
 @handle_errors
 def agenda_command(
-    path: Path, today: str | None, volunteer: str | None, days: int | None, output: Path
+    path: Path, today: str | None, volunteer: str | None, days: int | None, output: Path | None
 ) -> None:
     """L'agenda du bénévole : rappels, rendez-vous et actions datées, en fichier .ics.
 
@@ -36,6 +36,11 @@ def agenda_command(
       cbpt-sheets agenda suivi.xlsx --volunteer Claire --days 14 --output claire.ics
       cbpt-sheets agenda suivi.xlsx --output agenda.ics
     """
+    if output is None:
+        raise click.UsageError(
+            "--output FICHIER.ics est obligatoire\u00a0: le fichier d'agenda à écrire "
+            "(ex. --output agenda.ics)."
+        )
     day = parse_day(today)
     operations.refuse_input_as_output(output, [path])
     result = operations.agenda(operations.open_file(path), day, days, volunteer)
@@ -46,4 +51,4 @@ def agenda_command(
     data = calendar(result.events, dt.datetime.now(dt.timezone.utc), name)
     operations.save_output(output, data)
     count = len(result.events)
-    click.echo(f"Agenda écrit : {output} ({count} événement{'s' if count > 1 else ''}).")
+    click.echo(f"Agenda écrit\u00a0: {output} ({count} événement{'s' if count > 1 else ''}).")

@@ -27,10 +27,10 @@ from cbpt_sheets.cli.app import (
 def warn_unknown(unknown: list[operations.UnknownName]) -> None:
     """Say on stderr that a --volunteer or --library names nobody, with the names there are."""
     for name in unknown:
-        listed = ", ".join(f"« {n} »" for n in name.known) or "aucun nom saisi"
+        listed = ", ".join(f"«\u00a0{n}\u00a0»" for n in name.known) or "aucun nom saisi"
         click.echo(
-            f"Attention : aucune organisation n'a « {name.wanted} » comme {name.what}. "
-            f"Noms présents dans le classeur : {listed}.",
+            f"Attention\u00a0: aucune organisation n'a «\u00a0{name.wanted}\u00a0» comme {name.what}. "
+            f"Noms présents dans le classeur\u00a0: {listed}.",
             err=True,
         )
 
@@ -59,7 +59,7 @@ def parse_from(value: str | None) -> object:
 @click.option("--output", type=click.Path(path_type=Path, dir_okay=False), metavar="FICHIER",
               help="Écrire le rapport dans ce fichier (obligatoire pour pdf et png).")  # fmt: skip
 @click.option("--write", is_flag=True,
-              help="Réécrit la feuille « Tableau de bord » du classeur (chiffres et graphiques).")  # fmt: skip
+              help="Réécrit la feuille «\u00a0Tableau de bord\u00a0» du classeur (chiffres et graphiques).")  # fmt: skip
 @force_option
 @handle_errors
 def report_command(
@@ -102,14 +102,15 @@ def report_command(
     if write:
         state = "réécrite" if result.written else "déjà à jour"
         click.echo(
-            f"{path.name} : feuille « {result.sheet} » {state}.", err=fmt == "json" and to_stdout
+            f"{path.name}\u00a0: feuille «\u00a0{result.sheet}\u00a0» {state}.",
+            err=fmt == "json" and to_stdout,
         )
     if fmt in ("pdf", "png"):
         from cbpt_sheets.render.charts import draw
 
         assert output is not None
         operations.save_output(output, draw(result.campaign, fmt))
-        click.echo(f"Graphiques écrits : {output}")
+        click.echo(f"Graphiques écrits\u00a0: {output}")
         return
     from cbpt_sheets.render.report import report_json, report_text
 
@@ -120,6 +121,6 @@ def report_command(
     )
     if output is not None:
         operations.save_output(output, text.encode("utf-8"))
-        click.echo(f"Rapport écrit : {output}")
+        click.echo(f"Rapport écrit\u00a0: {output}")
         return
     click.echo(text, nl=False)

@@ -184,7 +184,7 @@ def dashboard(book: xw.Book | None = None, today: dt.date | None = None) -> Any:
     overdue = sum(c.overdue_per_volunteer.values())
     alert(
         book,
-        f"La feuille « {result.sheet} » est à jour : {plural(c.organisations, 'organisation')}, "
+        f"La feuille «\u00a0{result.sheet}\u00a0» est à jour\u00a0: {plural(c.organisations, 'organisation')}, "
         f"{plural(c.contacts, 'contact')} sur les {len(c.weeks)} dernières semaines"
         + (f", {plural(overdue, 'action')} en retard." if overdue else "."),
     )
