@@ -586,6 +586,147 @@ def save_brief(result: BriefResult, fmt: str, output: Path, width: int = 100) ->
     return output
 
 
+# ---------------------------------------------------------------- report, agenda
+
+
+def _read_and_link(
+    source: Source, today: dt.date
+) -> tuple[RawWorkbook, Any, list[Any], list[NextAction]]:
+    """The raw workbook, its typed workbook, each organisation's history and next action.
+
+    The same planning as ``core.plan.plan`` (its refusals included), keeping the histories
+    the figures and the calendar read.
+    """
+    from cbpt_sheets.core.gc_pause import gc_paused
+    from cbpt_sheets.core.plan import inputs
+    from cbpt_sheets.core.rules import link, next_action
+
+    with gc_paused():  # many small acyclic objects
+        raw = source.read()
+        _require_organisations(raw, source)
+        given = inputs(raw, today)
+        histories = link(given.workbook, given.aliases, given.blockers)
+        settings = given.workbook.settings
+        actions = [next_action(h, settings, today) for h in histories]
+    return raw, given.workbook, histories, actions
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """The campaign's figures, and the Tableau de bord sheet (written when ``written``)."""
+
+    campaign: Any  # core.report.Campaign
+    grid: SheetGrid
+    sheet: str
+    unknown: list[UnknownName] = field(default_factory=list)
+    written: bool = False
+
+
+def campaign_report(
+    source: Source,
+    today: dt.date,
+    start: dt.date | None = None,
+    library: str | None = None,
+    sink: Sink | None = None,
+) -> ReportResult:
+    """``report``: the campaign's figures; with a sink, ``report --write`` (Tableau de bord).
+
+    Raises ``CbptError`` when ``start`` is after ``today``.
+    """
+    from cbpt_sheets.core.report import campaign
+    from cbpt_sheets.core.schema import DASHBOARD_SHEET
+    from cbpt_sheets.render.report import dashboard_grid
+
+    if start is not None and start > today:
+        raise CbptError(
+            f"La date de début ({start:%d/%m/%Y}) est après aujourd'hui ({today:%d/%m/%Y})\u00a0: "
+            "choisissez une date passée avec --from."
+        )
+    raw, workbook, histories, actions = _read_and_link(source, today)
+    figures = campaign(
+        histories,
+        actions,
+        workbook.contacts,
+        today,
+        start,
+        library,
+        volunteers=[] if library else workbook.settings.volunteers,
+    )
+    grid = dashboard_grid(figures)
+    named = _named(grid, DASHBOARD_SHEET.key, raw)
+    written = sink.write(Changes(sheets=[named])) if sink is not None else False
+    unknown = _unknown_names(actions, FollowUpFilters(library=library))
+    return ReportResult(figures, grid, named.name, unknown, written)
+
+
+@dataclass(frozen=True)
+class AgendaResult:
+    """The calendar's events (``core.agenda.Event``), and the names the filters did not find."""
+
+    today: dt.date
+    events: list[Any]
+    unknown: list[UnknownName] = field(default_factory=list)
+
+
+def agenda(
+    source: Source, today: dt.date, days: int | None = None, volunteer: str | None = None
+) -> AgendaResult:
+    """``agenda``: the dated actions of the follow-up list and the appointments, as events."""
+    from cbpt_sheets.core.agenda import events
+
+    _raw, _workbook, histories, actions = _read_and_link(source, today)
+    found = events(histories, actions, today, days, volunteer)
+    unknown = _unknown_names(actions, FollowUpFilters(volunteer=volunteer))
+    return AgendaResult(today, found, unknown)
+
+
+def refuse_input_as_output(output: Path, inputs: list[Path]) -> None:
+    """Raise ``CbptError`` when an output file is one of the input workbooks (never overwritten)."""
+    for path in inputs:
+        try:
+            same = output.exists() and os.path.samefile(output, path)
+        except OSError:
+            same = False
+        if same or output.resolve() == path.resolve():
+            raise CbptError(
+                f"«\u00a0{output}\u00a0» est le classeur lu\u00a0: choisissez un autre fichier pour --output."
+            )
+
+
+def save_output(output: Path, data: bytes) -> Path:
+    """Write an output file through a temporary file in its folder, then replace it atomically.
+
+    A symbolic link is written through (its target is replaced). Raises ``CbptError``
+    (in French) when the folder cannot be written.
+    """
+    import tempfile
+
+    target = Path(os.path.realpath(output))
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise CbptError(
+            f"Impossible d'écrire «\u00a0{output}\u00a0»\u00a0: {os_error_fr(exc)}."
+        ) from exc
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise CbptError(
+            f"Impossible d'écrire «\u00a0{output}\u00a0»\u00a0: {os_error_fr(exc)}."
+        ) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return output
+
+
 def organisation_at(raw: RawWorkbook, sheet: str, row: int) -> str | None:
     """The Nom (or ID) of the organisation of a data sheet's row, None when the row names none."""
     from cbpt_sheets.core.schema import match_sheet
@@ -1109,6 +1250,7 @@ def gdpr_erase(plan: ErasurePlan, force: bool = False) -> ErasureResult:
 
 
 __all__ = [
+    "AgendaResult",
     "BriefResult",
     "Changes",
     "CheckResult",
@@ -1122,11 +1264,14 @@ __all__ = [
     "GdprExportResult",
     "GdprListResult",
     "NextResult",
+    "ReportResult",
     "Sink",
     "Source",
     "UnknownName",
     "VerifyResult",
+    "agenda",
     "call_brief",
+    "campaign_report",
     "check",
     "check_file",
     "check_workbook",
@@ -1140,6 +1285,7 @@ __all__ = [
     "open_file",
     "plan_erasure",
     "save_followup",
+    "save_output",
     "verify",
 ]
 

@@ -18,3 +18,7 @@ End Sub
 Sub CallBrief(control As IRibbonControl)
     RunPython "import cbpt_sheets.excel as x; x.call_brief()"
 End Sub
+
+Sub Dashboard(control As IRibbonControl)
+    RunPython "import cbpt_sheets.excel as x; x.dashboard()"
+End Sub

@@ -79,6 +79,7 @@ def test_every_button_has_its_label_and_icon(built: Path) -> None:
         "Prochaines actions",
         "Liste de suivi",
         "Fiche d'appel",
+        "Tableau de bord",
     ]
     rels = {r.get("Id"): r for r in _xml(built, addin.CUSTOMUI_RELS_PART).iter(REL)}
     with zipfile.ZipFile(built) as z:

@@ -267,7 +267,13 @@ def test_a_workbook_that_is_not_cbpt_gets_a_french_message(tmp_path: Path) -> No
     wb = openpyxl.Workbook()
     wb.active["A1"] = "Budget"  # type: ignore[index]
     wb.save(path)
-    for entry in (excel.verify, excel.next_actions, excel.followup_list, excel.call_brief):
+    for entry in (
+        excel.verify,
+        excel.next_actions,
+        excel.followup_list,
+        excel.call_brief,
+        excel.dashboard,
+    ):
         book = book_of(payload(path))
         entry(book, today=TODAY)
         assert any(
@@ -297,7 +303,9 @@ def _grown(data: dict[str, Any], organisations: int) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("entry", ["verify", "next_actions", "followup_list", "call_brief"])
+@pytest.mark.parametrize(
+    "entry", ["verify", "next_actions", "followup_list", "call_brief", "dashboard"]
+)
 def test_write_calls_do_not_grow_with_rows(make_workbook: Any, entry: str) -> None:
     path = make_workbook(
         organisations=[{"Nom": "Mairie du 15e", "Standard": "01 55 76 75 15"}],

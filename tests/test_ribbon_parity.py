@@ -135,3 +135,26 @@ def test_a_refusal_of_the_plan_writes_nothing(
         book = book_of(payload(example_path, selection="B4", active="Organisations"))
         entry(book, today=TODAY)
         assert [a["func"] for a in actions(book)] == ["alert"], entry
+
+
+def test_tableau_de_bord_writes_the_sheet_and_charts_of_report_write(example_path: Path) -> None:
+    by_command = _cells(
+        _command(example_path, "report", "--today", DAY, "--write"), "Tableau de bord"
+    )
+    book = book_of(payload(example_path))
+    excel.dashboard(book, today=TODAY)
+    by_button = {c: v for c, v in _button_cells(book, "Tableau de bord").items() if v != ""}
+    assert by_button == by_command
+    # the same four charts, drawn from the same cells, with the same titles
+    charts = openpyxl.load_workbook(example_path.with_name("command-" + example_path.name))[
+        "Tableau de bord"
+    ]._charts
+    added = [a for a in actions(book) if a["func"] == "addChart"]
+    titles = [a for a in actions(book) if a["func"] == "setChartTitle"]
+    assert len(added) == len(charts) == 4
+    assert [t["args"][-1] for t in titles] == [
+        "Organisations par étape du guide",
+        "Contacts par semaine et par bénévole",
+        "Résultats des contacts par semaine",
+        "Actions en retard par bénévole",
+    ]

@@ -12,6 +12,8 @@ operation (``cbpt_sheets.operations``) and renders its result (``cbpt_sheets.ren
     lite.py      lite (main.py and requirements.txt for xlwings Lite)
     drafts.py    drafts, templates (letters and e-mails)
     network.py   network (several libraries)
+    report.py    report [--write] [--format pdf|png]
+    agenda.py    agenda --output F.ics
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from __future__ import annotations
 from cbpt_sheets.cli import (
     actions,
     addin,
+    agenda,
     brief,
     check,
     drafts,
     followup,
     lite,
     network,
+    report,
     rgpd,
     workbook,
 )
@@ -34,6 +38,7 @@ __all__ = [
     "BIG_FILE_BYTES",
     "actions",
     "addin",
+    "agenda",
     "brief",
     "check",
     "cli",
@@ -43,6 +48,7 @@ __all__ = [
     "main",
     "network",
     "progress",
+    "report",
     "rgpd",
     "workbook",
 ]

@@ -100,3 +100,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
 def weekday_fr(day: dt.date) -> str:
     """The French name of the day of the week (``mardi``)."""
     return WEEKDAYS_FR[day.weekday()]
+
+
+def holidays_of(year: int) -> frozenset[dt.date]:
+    """The French public holidays of one year (cached)."""
+    return _holidays_of(year)

@@ -296,6 +296,28 @@ class FollowUpItem(_Model):
     email: str | None = None
 
 
+class GridChart(_Model):
+    """A native chart of a generated sheet, drawn from a block of the sheet's own cells.
+
+    The block: ``header_row`` holds the series names, rows ``first_row`` to ``last_row``
+    the data; ``category_column`` the categories, ``value_columns`` one series each
+    (0-based). ``anchor``: the A1 cell of its top-left corner; size in centimetres.
+    """
+
+    kind: Literal["bar", "column", "line"]
+    title: str
+    header_row: int
+    first_row: int
+    last_row: int
+    category_column: int
+    value_columns: list[int]
+    anchor: str
+    width_cm: float = 16.0
+    height_cm: float = 7.5
+    stacked: bool = False
+    axis_title: str | None = None  # of the values
+
+
 class SheetGrid(_Model):
     """A generated sheet (Suivi, Contrôles, Fiche) as rows of values; writers lay it out.
 
@@ -312,3 +334,4 @@ class SheetGrid(_Model):
     wrap_columns: list[int] = Field(default_factory=list)  # long text wraps (printed lists)
     page_header: str = ""  # printed at the top of every page (the volunteer of a filtered list)
     page_footer: str = ""  # printed at the bottom left of every page (title and date)
+    charts: list[GridChart] = Field(default_factory=list)  # native charts (Tableau de bord)

@@ -573,9 +573,17 @@ SHEETS: tuple[Sheet, ...] = (
 )
 FORMULA_NO_VALUE = ""
 """Among the Excel error literals a reader gives a cell: a formula with no stored value."""
-GENERATED_SHEETS: tuple[Sheet, ...] = (FOLLOWUP_SHEET, CHECKS_SHEET, BRIEF_SHEET, REGISTER_SHEET)
+# the campaign's figures and charts (report --write, Tableau de bord button)
+DASHBOARD_SHEET = Sheet("dashboard", "Tableau de bord", "Dashboard", generated=True)
+GENERATED_SHEETS: tuple[Sheet, ...] = (
+    FOLLOWUP_SHEET,
+    CHECKS_SHEET,
+    BRIEF_SHEET,
+    REGISTER_SHEET,
+    DASHBOARD_SHEET,
+)
 SHEETS_BY_KEY: dict[str, Sheet] = {
-    s.key: s for s in (*SHEETS, CHECKS_SHEET, BRIEF_SHEET, REGISTER_SHEET)
+    s.key: s for s in (*SHEETS, CHECKS_SHEET, BRIEF_SHEET, REGISTER_SHEET, DASHBOARD_SHEET)
 }
 
 # Columns whose absence is a `missing-column` error (checks.md).

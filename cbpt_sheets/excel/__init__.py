@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-ENTRY_POINTS = ("verify", "next_actions", "followup_list", "call_brief")
+ENTRY_POINTS = ("verify", "next_actions", "followup_list", "call_brief", "dashboard")
 
 
 def __getattr__(name: str) -> Any:

@@ -258,11 +258,22 @@ def _phone(x: float, y: float) -> bool:
     return handle or ear or mouth
 
 
+def _bars_glyph(x: float, y: float) -> bool:
+    """Three rising bars on a baseline (the Tableau de bord icon)."""
+    base = _near_segment(x, y, (0.22, 0.76), (0.78, 0.76), 0.06)
+    bars = any(
+        left <= x <= left + 0.12 and top <= y <= 0.76
+        for left, top in ((0.26, 0.56), (0.44, 0.42), (0.62, 0.26))
+    )
+    return base or bars
+
+
 _ICONS: dict[str, Callable[[float, float], tuple[int, int, int, int]]] = {
     "cbptVerify": _disc((46, 139, 87, 255), _check),
     "cbptNextActions": _disc((31, 94, 168, 255), _arrow),
     "cbptFollowupList": _card((214, 120, 28, 255), _list),
     "cbptCallBrief": _card((120, 64, 160, 255), _phone),
+    "cbptDashboard": _card((31, 130, 140, 255), _bars_glyph),
 }
 
 

@@ -272,6 +272,39 @@ def lay_out(sheet: xw.Sheet, grid: SheetGrid) -> None:
         sheet.range((1, 1), (max(height, 1), width)).rows.autofit()
 
 
+CHART_TYPES = {"bar": "bar_clustered", "column": "column_clustered", "line": "line_markers"}
+"""A GridChart's kind -> xlwings' chart type (``column`` stacked: ``column_stacked``)."""
+POINTS_PER_CM = 72 / 2.54
+
+
+def draw_charts(sheet: xw.Sheet, grid: SheetGrid) -> None:
+    """The grid's native charts (Tableau de bord), in place of the sheet's charts of a previous run.
+
+    One call per chart and property: the number of calls grows with the charts, never
+    with the rows.
+    """
+    for old in list(sheet.charts):
+        old.delete()
+    for index, spec in enumerate(grid.charts, start=1):
+        kind = CHART_TYPES[spec.kind]
+        if spec.kind == "column" and spec.stacked:
+            kind = "column_stacked"
+        columns = [spec.category_column, *spec.value_columns]
+        source = sheet.range(
+            (spec.header_row + 1, min(columns) + 1), (spec.last_row + 1, max(columns) + 1)
+        )
+        chart = sheet.charts.add(
+            width=spec.width_cm * POINTS_PER_CM,
+            height=spec.height_cm * POINTS_PER_CM,
+            chart_type=kind,
+            source=source,
+            plot_by="columns",
+            name=f"CBPT {index}",
+            anchor=sheet.range(spec.anchor),
+        )
+        chart.title = spec.title
+
+
 class ExcelSink:
     """Apply an operation's changes to the workbook open in Excel, in bulk calls."""
 
@@ -323,4 +356,6 @@ class ExcelSink:
             lay_out(sheet, grid)
             with contextlib.suppress(Exception):  # the mark, where the engine sets page setup
                 sheet.api.PageSetup.LeftFooter = "&8" + layout.GENERATED_FOOTER
+            if grid.charts:
+                draw_charts(sheet, grid)
         return bool(changes)

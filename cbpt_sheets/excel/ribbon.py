@@ -170,3 +170,22 @@ def call_brief(book: xw.Book | None = None, today: dt.date | None = None) -> Bri
     name = _selected_organisation(book, source)
     result = operations.call_brief(source, name, today or dt.date.today(), ExcelSink(book, source))
     return result.brief
+
+
+@entry_point
+def dashboard(book: xw.Book | None = None, today: dt.date | None = None) -> Any:
+    """Tableau de bord: the figures and native charts of the campaign, as ``report --write``."""
+    assert book is not None
+    source = ExcelSource(book)
+    result = operations.campaign_report(
+        source, today or dt.date.today(), sink=ExcelSink(book, source)
+    )
+    c = result.campaign
+    overdue = sum(c.overdue_per_volunteer.values())
+    alert(
+        book,
+        f"La feuille «\u00a0{result.sheet}\u00a0» est à jour\u00a0: {plural(c.organisations, 'organisation')}, "
+        f"{plural(c.contacts, 'contact')} sur les {len(c.weeks)} dernières semaines"
+        + (f", {plural(overdue, 'action')} en retard." if overdue else "."),
+    )
+    return c

@@ -453,6 +453,10 @@ def _put_grid(
         types = pkg.get("[Content_Types].xml") or b""
         pkg.put("[Content_Types].xml", sx.add_override(types, part, sx.CT_WORKSHEET))
         index = len(entries)
+    if grid.charts:  # Tableau de bord: its drawing and chart parts
+        from cbpt_sheets.ooxml.charts import put_charts
+
+        put_charts(pkg, part, grid.model_copy(update={"name": name}))
     wb_xml = sx.set_print_titles(wb_xml, index, sx.print_titles(name, grid.header_rows))
     if wb_xml != pkg.get(wb_part):
         pkg.put(wb_part, wb_xml)
