@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cbpt_sheets.errors import CbptError, os_error_fr
+from cbpt_sheets.errors import CbptError
 from cbpt_sheets.ooxml.source import PendingBook, open_book
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         SheetGrid,
     )
     from cbpt_sheets.core.plan import Unmatched
+    from cbpt_sheets.ooxml.files import WorkbookLock
     from cbpt_sheets.ooxml.writer import Fingerprint
 
 Marks = dict[str, dict[tuple[int, int], str | None]]  # sheet -> (row, 1-based column) -> fill
@@ -96,8 +97,10 @@ class Sink(Protocol):
 class FileSource:
     """A workbook file; its reading starts in threads as soon as it is opened.
 
-    ``write=True``: the fingerprint is taken first, so that a change made while the
-    file is read is caught when writing (``sink()``).
+    ``write=True``: the workbook's lock is taken (``ooxml.files.workbook_lock``: a
+    second writer waits, then is refused) and the fingerprint is taken, so that a
+    change made while the file is read is caught when writing (``sink()``). The lock
+    is held until the sink has written (or ``close()``; the process's end frees it).
     """
 
     hint = (
@@ -109,11 +112,19 @@ class FileSource:
         self.path = Path(path)
         self.label = f"« {self.path.name} »"
         self.fingerprint: Fingerprint | None = None
+        self.lock: WorkbookLock | None = None
         if write and self.path.is_file():
-            from cbpt_sheets.ooxml.writer import fingerprint  # the writer only when writing
+            from cbpt_sheets.ooxml.files import workbook_lock  # the writer only when writing
+            from cbpt_sheets.ooxml.writer import fingerprint
 
+            self.lock = workbook_lock(self.path).acquire()
             self.fingerprint = fingerprint(self.path)
         self._book: PendingBook | None = open_book(self.path)
+
+    def close(self) -> None:
+        """Give the workbook's lock back (no-op when not held)."""
+        if self.lock is not None:
+            self.lock.release()
 
     def read(self) -> RawWorkbook:
         """The reading started at opening; read again from the file when asked a second time."""
@@ -128,7 +139,7 @@ class FileSource:
 
     def sink(self, force: bool = False) -> FileSink:
         """The safe writer for this file, refusing a file changed since it was opened."""
-        return FileSink(self.path, self.fingerprint, force)
+        return FileSink(self.path, self.fingerprint, force, self.lock)
 
 
 @dataclass
@@ -141,20 +152,25 @@ class FileSink:
     path: Path
     expected: Fingerprint | None = None
     force: bool = False
+    lock: WorkbookLock | None = None  # taken at reading, given back once written
 
     def write(self, changes: Changes) -> bool:
         from cbpt_sheets.ooxml.writer import write_changes
 
-        if not (changes.cells or changes.sheets):
-            return False
-        result = write_changes(
-            self.path,
-            cells=changes.cells,
-            sheets=changes.sheets,
-            expected=self.expected,
-            force=self.force,
-        )
-        return result.written
+        try:
+            if not (changes.cells or changes.sheets):
+                return False
+            result = write_changes(
+                self.path,
+                cells=changes.cells,
+                sheets=changes.sheets,
+                expected=self.expected,
+                force=self.force,
+            )
+            return result.written
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def open_file(path: str | os.PathLike[str], write: bool = False) -> FileSource:
@@ -445,12 +461,24 @@ def followup_list(
     )
 
 
-def save_followup(result: FollowUpResult, fmt: str, output: Path, width: int = 100) -> Path:
-    """``followup --output F``: the list as text, JSON, CSV or an xlsx workbook of its own."""
+def save_followup(
+    result: FollowUpResult,
+    fmt: str,
+    output: Path,
+    width: int = 100,
+    inputs: tuple[Path, ...] = (),
+) -> Path:
+    """``followup --output F``: the list as text, JSON, CSV or an xlsx workbook of its own.
+
+    Written through ``ooxml.files.write_output`` (temporary file, atomic replace); an
+    ``output`` that is one of ``inputs`` (the workbook read) is refused (CbptError, exit 3).
+    """
+    from cbpt_sheets.ooxml.files import write_output
+
     if fmt == "xlsx":
         from cbpt_sheets.ooxml.export import save_grid
 
-        save_grid(result.grid, output)
+        save_grid(result.grid, output, inputs)
         return output
     from cbpt_sheets.render.formats import followup_output
 
@@ -464,10 +492,8 @@ def save_followup(result: FollowUpResult, fmt: str, output: Path, width: int = 1
         pretty=True,
         unmatched=result.unmatched,
     )
-    try:
-        output.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
+    data = text.encode("utf-8")
+    write_output(output, lambda fh: fh.write(data), inputs)
     return output
 
 

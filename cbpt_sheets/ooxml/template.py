@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from cbpt_sheets.core.schema import (
     Sheet,
 )
 from cbpt_sheets.errors import CbptError
+from cbpt_sheets.ooxml.files import write_output
 
 FONT_NAME = "Arial"  # explicit: Liberation Sans in LibreOffice has the same metrics
 FONT = Font(name=FONT_NAME, size=10)
@@ -265,15 +265,12 @@ def build(lang: str = "fr", rows: dict[str, list[dict[str, Any]]] | None = None,
 
 
 def save_atomic(wb: XlWorkbook, path: Path) -> None:
-    """Save through a temporary file in the same folder, then replace: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=".~cbpt-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Save through a temporary file in the same folder, then replace: never a half-written file.
+
+    ``files.write_output``: a symbolic link written through, an existing workbook kept as
+    NAME.bak.xlsx, a new file following the umask; CbptError (French, exit 3) on failure.
+    """
+    write_output(path, wb.save)
 
 
 def create_workbook(path: str | os.PathLike[str], lang: str = "fr", example: bool = False,
@@ -294,8 +291,5 @@ def create_workbook(path: str | os.PathLike[str], lang: str = "fr", example: boo
         wb = build(lang, data, example_module.VOLUNTEERS, example_module.LIBRARIES)
     else:
         wb = build(lang)
-    try:
-        save_atomic(wb, target)
-    except PermissionError as exc:
-        raise CbptError(f"Impossible d'écrire « {target} » : accès refusé.") from exc
+    save_atomic(wb, target)
     return target
