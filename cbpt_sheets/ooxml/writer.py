@@ -363,6 +363,31 @@ def _check_sheet_parts(parts: Mapping[str, str], label: str) -> None:
         seen[part.lower()] = sheet
 
 
+_ILLEGAL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+
+
+def _legal_xml(xml: bytes) -> bytes:
+    """A sheet part without the characters XML forbids (control characters, as bytes or
+    ``&#1;`` references), which other tools leave in cells and no parser accepts back."""
+
+    def ref(m: re.Match[bytes]) -> bytes:
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        legal = (
+            code in (0x9, 0xA, 0xD)
+            or 0x20 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF
+        )
+        return m.group(0) if legal else b""
+
+    if _ILLEGAL_BYTES.search(xml):
+        xml = _ILLEGAL_BYTES.sub(b"", xml)
+    if b"&#" in xml:
+        xml = _CHAR_REF.sub(ref, xml)
+    return xml
+
+
 _FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _CALC_PR = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)calcPr\b([^>]*?)(/?)>")
 
@@ -442,6 +467,7 @@ def _patch(
         if xml is None:
             raise UnreadableWorkbook(f"La feuille « {found} » est absente du classeur.")
         changes = {split_ref(ref): value for ref, value in values.items()}
+        xml = _legal_xml(xml)
         patch = sx.SheetPatch(xml, part)
         new_xml, count = patch.apply(changes, styles, is1904)
         formula_lost = formula_lost or patch.formula_lost

@@ -254,13 +254,13 @@ def suivi_grid(
                 [
                     TICK,
                     item.due,
-                    safe_cell(item.organisation),
-                    safe_cell(item.label),
-                    safe_cell(item.contact or ""),
+                    item.organisation,
+                    item.label,
+                    item.contact or "",
                     item.phone or "",
-                    safe_cell(item.email or ""),
-                    safe_cell(item.volunteer or ""),
-                    safe_cell(item.library or ""),
+                    item.email or "",
+                    item.volunteer or "",
+                    item.library or "",
                 ]
             )
     if gdpr:
@@ -272,13 +272,13 @@ def suivi_grid(
                 [
                     TICK,
                     None,
-                    safe_cell(action.organisation),
+                    action.organisation,
                     GDPR_LABEL,
-                    safe_cell(action.contact or ""),
+                    action.contact or "",
                     action.phone or "",
-                    safe_cell(action.email or ""),
-                    safe_cell(action.volunteer or ""),
-                    safe_cell(action.library or ""),
+                    action.email or "",
+                    action.volunteer or "",
+                    action.library or "",
                 ]
             )
     return SheetGrid(
@@ -307,18 +307,18 @@ def fiche_grid(b: Brief) -> SheetGrid:
     section(
         "Prochaine action",
         [
-            ["Action", safe_cell(action.label)],
+            ["Action", action.label],
             ["Échéance", action.due or ""],
-            ["Motif", safe_cell(action.reason)],
+            ["Motif", action.reason],
         ],
     )
-    section("Fiche", [[f.label, safe_cell(f.value)] for f in b.fields])
+    section("Fiche", [[f.label, f.value] for f in b.fields])
     section(
         "Historique des contacts",
-        [["", safe_cell(h)] for h in b.history] or [["", "Aucun contact enregistré."]],
+        [["", h] for h in b.history] or [["", "Aucun contact enregistré."]],
     )
     if b.appointments:
-        section("Rendez-vous", [["", safe_cell(a)] for a in b.appointments])
+        section("Rendez-vous", [["", a] for a in b.appointments])
     if b.talking_points:
         section("Quoi dire (étape 4)", [["•", p] for p in b.talking_points])
     section("Nos atouts", [["•", p] for p in b.assets])
