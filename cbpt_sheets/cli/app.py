@@ -323,9 +323,10 @@ def handle_errors(func: F) -> F:
             except CbptError as exc:
                 click.echo(f"Erreur : {exc}", err=True)
                 sys.exit(exc.exit_code)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as exc:  # Ctrl-C 130; SIGTERM 143, SIGHUP 129
                 click.echo("Interrompu.", err=True)
-                sys.exit(130)
+                signum = exc.args[0] if isinstance(exc, Terminated) and exc.args else 2
+                sys.exit(128 + int(signum))
             except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
             except OverflowError:  # a date computed past 9999
