@@ -231,14 +231,19 @@ class CleanStream(io.TextIOBase):
 def _clean_streams() -> Iterator[None]:
     """stdout and stderr through CleanStream while a command runs."""
     saved = sys.stdout, sys.stderr
-    if sys.stdout is not None and not isinstance(sys.stdout, CleanStream):
-        sys.stdout = CleanStream(sys.stdout)
-    if sys.stderr is not None and not isinstance(sys.stderr, CleanStream):
-        sys.stderr = CleanStream(sys.stderr)
+    devnull = None
+    if sys.stdout is None or sys.stderr is None:  # started with a closed stdout or stderr
+        devnull = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if not isinstance(sys.stdout, CleanStream):
+        sys.stdout = CleanStream(sys.stdout or devnull)
+    if not isinstance(sys.stderr, CleanStream):
+        sys.stderr = CleanStream(sys.stderr or devnull)
     try:
         yield
     finally:
         sys.stdout, sys.stderr = saved
+        if devnull is not None:
+            devnull.close()
 
 
 class Terminated(KeyboardInterrupt):
