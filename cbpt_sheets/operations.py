@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     )
     from cbpt_sheets.core.plan import Unmatched
     from cbpt_sheets.core.rgpd import Clock, Held, Person, PersonCell
+    from cbpt_sheets.ooxml.files import WorkbookLock
     from cbpt_sheets.ooxml.writer import Fingerprint
 
 Marks = dict[str, dict[tuple[int, int], str | None]]  # sheet -> (row, 1-based column) -> fill
@@ -108,8 +109,10 @@ _READ_ONLY_FORMATS = {
 class FileSource:
     """A workbook file; its reading starts in threads as soon as it is opened.
 
-    ``write=True``: the fingerprint is taken first, so that a change made while the
-    file is read is caught when writing (``sink()``).
+    ``write=True``: the workbook's lock is taken (``ooxml.files.workbook_lock``: a
+    second writer waits, then is refused) and the fingerprint is taken, so that a
+    change made while the file is read is caught when writing (``sink()``). The lock
+    is held until the sink has written (or ``close()``; the process's end frees it).
     """
 
     hint = (
@@ -121,14 +124,22 @@ class FileSource:
         self.path = Path(path)
         self.label = f"« {self.path.name} »"
         self.fingerprint: Fingerprint | None = None
+        self.lock: WorkbookLock | None = None
         if write and self.path.is_file():
-            from cbpt_sheets.ooxml.writer import fingerprint  # the writer only when writing
+            from cbpt_sheets.ooxml.files import workbook_lock  # the writer only when writing
+            from cbpt_sheets.ooxml.writer import fingerprint
 
+            self.lock = workbook_lock(self.path).acquire()
             self.fingerprint = fingerprint(self.path)
         self._book: PendingBook | None = open_book(self.path)
         if write and self._book.format != "xlsx":
             self._book.close()
             raise CbptError(_READ_ONLY_FORMATS[self._book.format].format(name=self.path.name))
+
+    def close(self) -> None:
+        """Give the workbook's lock back (no-op when not held)."""
+        if self.lock is not None:
+            self.lock.release()
 
     def read(self) -> RawWorkbook:
         """The reading started at opening; read again from the file when asked a second time."""
@@ -143,7 +154,7 @@ class FileSource:
 
     def sink(self, force: bool = False) -> FileSink:
         """The safe writer for this file, refusing a file changed since it was opened."""
-        return FileSink(self.path, self.fingerprint, force)
+        return FileSink(self.path, self.fingerprint, force, self.lock)
 
 
 @dataclass
@@ -156,20 +167,25 @@ class FileSink:
     path: Path
     expected: Fingerprint | None = None
     force: bool = False
+    lock: WorkbookLock | None = None  # taken at reading, given back once written
 
     def write(self, changes: Changes) -> bool:
         from cbpt_sheets.ooxml.writer import write_changes
 
-        if not (changes.cells or changes.sheets):
-            return False
-        result = write_changes(
-            self.path,
-            cells=changes.cells,
-            sheets=changes.sheets,
-            expected=self.expected,
-            force=self.force,
-        )
-        return result.written
+        try:
+            if not (changes.cells or changes.sheets):
+                return False
+            result = write_changes(
+                self.path,
+                cells=changes.cells,
+                sheets=changes.sheets,
+                expected=self.expected,
+                force=self.force,
+            )
+            return result.written
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def open_file(path: str | os.PathLike[str], write: bool = False) -> FileSource:
@@ -484,42 +500,38 @@ def followup_list(
     )
 
 
-def write_output(output: Path, data: bytes) -> None:
-    """Write an output file through a temporary file in its folder, then replace it.
+def write_output(output: Path, data: bytes, inputs: tuple[Path, ...] = ()) -> Path:
+    """Write bytes to an output file the safe way (``ooxml.files.write_output``: temporary
+    file, atomic replace, symbolic link written through, an input refused).
 
     Raises ``CbptError`` (exit 3, French message) when the file cannot be written.
     """
-    import tempfile
+    from cbpt_sheets.ooxml.files import write_output as write_file
 
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".~{output.name}-", suffix=".tmp", dir=output.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        if output.exists():  # a file replaced keeps its permissions, a new one follows the umask
-            os.chmod(tmp, output.stat().st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, output)
-    except OSError as exc:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
+    return write_file(output, lambda fh: fh.write(data), inputs)
 
 
-def save_followup(result: FollowUpResult, fmt: str, output: Path, width: int = 100) -> Path:
-    """``followup --output F``: the list as text, JSON, CSV, an xlsx workbook of its own or PDF."""
+def save_followup(
+    result: FollowUpResult,
+    fmt: str,
+    output: Path,
+    width: int = 100,
+    inputs: tuple[Path, ...] = (),
+) -> Path:
+    """``followup --output F``: the list as text, JSON, CSV, an xlsx workbook of its own or PDF.
+
+    Written through ``ooxml.files.write_output`` (temporary file, atomic replace); an
+    ``output`` that is one of ``inputs`` (the workbook read) is refused (CbptError, exit 3).
+    """
     if fmt == "xlsx":
         from cbpt_sheets.ooxml.export import save_grid
 
-        save_grid(result.grid, output)
+        save_grid(result.grid, output, inputs)
         return output
     if fmt == "pdf":
         from cbpt_sheets.render.pdf import grid_pdf
 
-        write_output(output, grid_pdf(result.grid, result.today))
+        write_output(output, grid_pdf(result.grid, result.today), inputs)
         return output
     from cbpt_sheets.render.formats import followup_output
 
@@ -533,10 +545,7 @@ def save_followup(result: FollowUpResult, fmt: str, output: Path, width: int = 1
         pretty=True,
         unmatched=result.unmatched,
     )
-    try:
-        output.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
+    write_output(output, text.encode("utf-8"), inputs)
     return output
 
 
@@ -573,16 +582,25 @@ def call_brief(
     return BriefResult(result, grid, named.name, written, raw.lang)
 
 
-def save_brief(result: BriefResult, fmt: str, output: Path, width: int = 100) -> Path:
-    """``brief --output F``: the call brief as text or as a printable PDF (``fmt``: text, pdf)."""
+def save_brief(
+    result: BriefResult,
+    fmt: str,
+    output: Path,
+    width: int = 100,
+    inputs: tuple[Path, ...] = (),
+) -> Path:
+    """``brief --output F``: the call brief as text or as a printable PDF (``fmt``: text, pdf).
+
+    ``inputs``: the workbook read, never overwritten (CbptError, exit 3).
+    """
     if fmt == "pdf":
         from cbpt_sheets.render.pdf import grid_pdf
 
-        write_output(output, grid_pdf(result.grid, result.brief.today))
+        write_output(output, grid_pdf(result.grid, result.brief.today), inputs)
     else:
         from cbpt_sheets.render import brief_text
 
-        write_output(output, brief_text(result.brief, width, result.lang).encode("utf-8"))
+        write_output(output, brief_text(result.brief, width, result.lang).encode("utf-8"), inputs)
     return output
 
 
@@ -681,50 +699,14 @@ def agenda(
 
 
 def refuse_input_as_output(output: Path, inputs: list[Path]) -> None:
-    """Raise ``CbptError`` when an output file is one of the input workbooks (never overwritten)."""
-    for path in inputs:
-        try:
-            same = output.exists() and os.path.samefile(output, path)
-        except OSError:
-            same = False
-        if same or output.resolve() == path.resolve():
-            raise CbptError(
-                f"«\u00a0{output}\u00a0» est le classeur lu\u00a0: choisissez un autre fichier pour --output."
-            )
+    """Raise ``CbptError`` when an output file is one of the input workbooks (never
+    overwritten), by any name or link (``ooxml.files.refuse_input``)."""
+    from cbpt_sheets.ooxml.files import refuse_input
+
+    refuse_input(output, inputs)
 
 
-def save_output(output: Path, data: bytes) -> Path:
-    """Write an output file through a temporary file in its folder, then replace it atomically.
-
-    A symbolic link is written through (its target is replaced). Raises ``CbptError``
-    (in French) when the folder cannot be written.
-    """
-    import tempfile
-
-    target = Path(os.path.realpath(output))
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise CbptError(
-            f"Impossible d'écrire «\u00a0{output}\u00a0»\u00a0: {os_error_fr(exc)}."
-        ) from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise CbptError(
-            f"Impossible d'écrire «\u00a0{output}\u00a0»\u00a0: {os_error_fr(exc)}."
-        ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    return output
+save_output = write_output  # the report's and the agenda's name for it
 
 
 def organisation_at(raw: RawWorkbook, sheet: str, row: int) -> str | None:
@@ -1328,33 +1310,16 @@ class DraftsResult:
 
 
 def write_new_file(path: Path, data: bytes, force: bool = False) -> bool:
-    """Write ``data`` to ``path`` through a temporary file and an atomic replace.
+    """Write ``data`` to ``path`` the safe way (``write_output``: temporary file, atomic
+    replace, a symbolic link written through).
 
     Returns False, writing nothing, when ``path`` exists and not ``force`` (a draft
-    the volunteer may have edited is never replaced unasked). The file's permissions
-    follow the umask. Raises CbptError (French, naming the file) on an OS error.
+    the volunteer may have edited is never replaced unasked). Raises CbptError
+    (French, naming the file) on an OS error.
     """
-    import tempfile
-
     if path.exists() and not force:
         return False
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".~cbpt-", suffix=path.suffix, dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise CbptError(f"Impossible d'écrire « {path} » : {os_error_fr(exc)}.") from exc
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+    write_output(path, data)
     return True
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import io
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -107,6 +109,9 @@ class Natural(click.ParamType[int]):
 
     name = "nombre entier positif ou nul"
 
+    def __init__(self, maximum: int | None = None) -> None:
+        self.maximum = maximum
+
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         return "N"
 
@@ -120,6 +125,12 @@ class Natural(click.ParamType[int]):
                 self.fail(typo(f"« {value} » n'est pas un nombre entier (ex. 7)."), param, ctx)
         if number < 0:
             self.fail(f"{number} est négatif, donnez 0 ou un nombre positif.", param, ctx)
+        if self.maximum is not None and number > self.maximum:
+            self.fail(
+                typo(f"{number} est trop grand : donnez un nombre de 0 à {self.maximum}."),
+                param,
+                ctx,
+            )
         return number
 
 
@@ -132,8 +143,15 @@ def say(message: str, err: bool = False, nl: bool = True) -> None:
     click.echo(typo(message), err=err, nl=nl)
 
 
+FIRST_DAY = dt.date(1900, 1, 1)  # a spreadsheet's dates start in 1900
+LAST_DAY = dt.date(9999, 12, 31)
+
+
 def parse_day(value: str | None) -> dt.date:
-    """``--today``: ``YYYY-MM-DD`` or ``DD/MM/YYYY``; the machine's date when absent."""
+    """``--today``: ``YYYY-MM-DD`` or ``DD/MM/YYYY``, from 1900 to 9999; the machine's date when absent.
+
+    Raises click.BadParameter (exit 2) for anything else.
+    """
     if value is None:
         return dt.date.today()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
@@ -141,6 +159,14 @@ def parse_day(value: str | None) -> dt.date:
             day = dt.datetime.strptime(value.strip(), fmt).date()
         except ValueError:
             continue
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise click.BadParameter(
+                typo(
+                    f"« {value} » est hors des dates qu'un tableur connaît : donnez une date "
+                    "entre 1900 et 9999 (ex. 2026-12-01)."
+                ),
+                param_hint="--today",
+            )
         warn_far_today(day)
         return day
     raise click.BadParameter(
@@ -198,7 +224,7 @@ def progress(path: Path, fmt: str = "text") -> Iterator[None]:
         yield
     finally:
         if show:
-            click.echo("\r\033[K", err=True, nl=False)
+            click.echo("\r\033[K", file=getattr(sys.stderr, "unfiltered", sys.stderr), nl=False)
 
 
 def today_option(func: F) -> F:
@@ -233,37 +259,203 @@ def forced() -> bool:
     return bool(ctx is not None and ctx.meta.get("cbpt.force"))
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]|\r(?!\n)")
+_CONSOLE_FALLBACK = str.maketrans({"\u202f": "\u00a0", "\u2011": "-", "\u2212": "-"})
+
+
+def clean_text(text: str) -> str:
+    """Text without the control characters a cell may hide (escape sequences, bidi overrides).
+
+    Tabs and line ends stay; a carriage return only before a line feed.
+    """
+    return _CONTROLS.sub("", text)
+
+
+class CleanStream(io.TextIOBase):
+    """A text stream (stdout, stderr) that strips control characters and never fails on a
+    character the console cannot show (a Windows console in cp1252 gets ``?`` instead).
+
+    ``unfiltered`` is the stream itself, for the progress line's own escape sequence.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__()
+        self.unfiltered = stream
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.unfiltered, "encoding", None) or "utf-8")
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return "replace"
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return bool(self.unfiltered.isatty())
+
+    def fileno(self) -> int:
+        return int(self.unfiltered.fileno())
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        cleaned = clean_text(text)
+        try:
+            self.unfiltered.write(cleaned)
+        except UnicodeEncodeError:
+            encoding = self.encoding
+            fallback = cleaned.translate(_CONSOLE_FALLBACK)
+            self.unfiltered.write(fallback.encode(encoding, "replace").decode(encoding))
+        return len(text)
+
+    def flush(self) -> None:
+        self.unfiltered.flush()
+
+
+@contextlib.contextmanager
+def _clean_streams() -> Iterator[None]:
+    """stdout and stderr through CleanStream while a command runs."""
+    saved = sys.stdout, sys.stderr
+    devnull = None
+    if sys.stdout is None or sys.stderr is None:  # started with a closed stdout or stderr
+        devnull = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    if not isinstance(sys.stdout, CleanStream):
+        sys.stdout = CleanStream(sys.stdout or devnull)
+    if not isinstance(sys.stderr, CleanStream):
+        sys.stderr = CleanStream(sys.stderr or devnull)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+        if devnull is not None:
+            devnull.close()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop like Ctrl-C (temporary files removed, nothing half-written)."""
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    raise Terminated(signum)
+
+
+def _install_signals() -> None:
+    """SIGTERM and SIGHUP stop the command the way Ctrl-C does (main thread only)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) in (signal.SIG_DFL, None):
+            signal.signal(signum, _terminate)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device (its reader is gone): nothing fails when flushing at exit."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+        os.close(devnull)
+
+
+def _output_failed(exc: OSError) -> None:
+    """stdout could not be written (a reader that quit, a full disk): say so, exit accordingly.
+
+    The workbook is always written before anything is printed: when it was written,
+    the exit code stays 0; otherwise a reader that quit (``| head``) is not an error
+    (0), and any other failure of the output is (3).
+    """
+    import errno
+
+    _quiet_stdout()
+    from cbpt_sheets.ooxml.files import WRITTEN
+
+    if exc.errno == errno.EPIPE or isinstance(exc, BrokenPipeError):
+        sys.exit(0)
+    done = " (le classeur a bien été écrit)" if WRITTEN else ""
+    with contextlib.suppress(OSError, ValueError):
+        click.echo(
+            "Erreur : le résultat n'a pas pu être affiché : la sortie est pleine ou fermée"
+            f"{done}. Redirigez-la vers un autre fichier ou un autre disque.",
+            err=True,
+        )
+    sys.exit(0 if WRITTEN else 3)
+
+
+def _flush_stdout() -> None:
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
 def handle_errors(func: F) -> F:
-    """Turn the library's exceptions into a French message on stderr and exit code 3."""
+    """Turn the library's exceptions into a French message on stderr and exit code 3.
+
+    Also: control characters stripped from what is printed (CleanStream), SIGTERM and
+    SIGHUP handled like Ctrl-C, a failing stdout (closed, full) never a traceback.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CbptError as exc:
-            say(f"Erreur : {exc}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Interrompu.", err=True)
-            sys.exit(130)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except BrokenPipeError:  # output piped into `head` or a pager that quit: not an error
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(0)
-        except Exception as exc:  # a bug, not the volunteer's fault: no traceback for them
-            if os.environ.get("CBPT_DEBUG"):
+        _install_signals()
+        with _clean_streams():
+            try:
+                result = func(*args, **kwargs)
+                _flush_stdout()
+                return result
+            except SystemExit as exc:
+                try:
+                    _flush_stdout()
+                except OSError as out:
+                    _output_failed(out)
+                raise exc from None
+            except CbptError as exc:
+                say(f"Erreur : {exc}", err=True)
+                sys.exit(exc.exit_code)
+            except KeyboardInterrupt as exc:  # Ctrl-C 130; SIGTERM 143, SIGHUP 129
+                say("Interrompu.", err=True)
+                signum = exc.args[0] if isinstance(exc, Terminated) and exc.args else 2
+                sys.exit(128 + int(signum))
+            except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
-            say(
-                f"Erreur inattendue ({type(exc).__name__} : {exc}). Ce n'est pas de votre faute : "
-                "signalez-la aux responsables de cbpt-sheets avec le classeur concerné "
-                "(relancez avec CBPT_DEBUG=1 pour le détail technique).",
-                err=True,
-            )
-            sys.exit(3)
+            except OverflowError:  # a date computed past 9999
+                say(
+                    "Erreur : les dates calculées dépassent l'année 9999. Choisissez une date "
+                    "--today plus proche (ou un nombre --days plus petit).",
+                    err=True,
+                )
+                sys.exit(2)
+            except OSError as exc:
+                if exc.errno is not None and _is_stdout_error(exc):
+                    _output_failed(exc)
+                from cbpt_sheets.ooxml.files import file_error
+
+                target = exc.filename or "le fichier"
+                say(f"Erreur : {file_error(target, exc)}", err=True)
+                sys.exit(3)
+            except Exception as exc:  # a bug, not the volunteer's fault: no traceback for them
+                if os.environ.get("CBPT_DEBUG"):
+                    raise
+                say(
+                    f"Erreur inattendue ({type(exc).__name__} : {exc}). Ce n'est pas de votre "
+                    "faute : signalez-la aux responsables de cbpt-sheets avec le classeur "
+                    "concerné (relancez avec CBPT_DEBUG=1 pour le détail technique).",
+                    err=True,
+                )
+                sys.exit(3)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _is_stdout_error(exc: OSError) -> bool:
+    """Whether an OSError came from writing stdout (no file name, a pipe or device error)."""
+    import errno
+
+    return exc.filename is None and (
+        isinstance(exc, BrokenPipeError) or exc.errno in (errno.EPIPE, errno.ENOSPC, errno.EIO)
+    )
 
 
 existing_path = click.Path(path_type=Path, dir_okay=True, file_okay=True, exists=False)
@@ -327,8 +519,13 @@ def _exit_now(code: object) -> None:
     if not isinstance(code, int) or isinstance(code, bool) or threading.active_count() > 1:
         return
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        _quiet_stdout()  # the reader is gone: what was to be said cannot be
+    try:
+        if sys.stderr is not None:
+            sys.stderr.flush()
     except (OSError, ValueError):
         return
     atexit._run_exitfuncs()

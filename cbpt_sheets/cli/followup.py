@@ -25,12 +25,16 @@ from cbpt_sheets.cli.app import (
     today_option,
     width,
 )
+from cbpt_sheets.core.schema import SETTINGS
+
+# --days: at most the longest delay of the Paramètres sheet (months to contact again), in days
+MAX_DAYS = max(s.maximum for s in SETTINGS if s.key.endswith("_months")) * 31
 
 
 @cli.command("followup")
 @click.argument("path", type=existing_path)
 @today_option
-@click.option("--days", type=Natural(), metavar="N",
+@click.option("--days", type=Natural(MAX_DAYS), metavar="N",
               help="Seulement les actions à échéance dans N jours au plus, N entier positif ou nul (les retards toujours).")  # fmt: skip
 @click.option("--volunteer", metavar="NOM", help="Seulement les organisations de ce bénévole.")
 @click.option("--library", metavar="NOM", help="Seulement les organisations de cette bibliothèque.")
@@ -68,6 +72,10 @@ def followup_command(
             f"--format {fmt} demande --output FICHIER (ex. --output liste.{fmt})."
         )
     day = parse_day(today)
+    if output is not None:
+        from cbpt_sheets.ooxml.files import refuse_input
+
+        refuse_input(output, [path])
     source = operations.open_file(path, write=write)
     filters = operations.FollowUpFilters(days, volunteer, library)
     with progress(path, fmt):
@@ -86,7 +94,7 @@ def followup_command(
         message = f"feuille {result.sheet} {done}"
         say(f"{path.name} : {message}.", err=fmt in ("json", "csv") and output is None)
     if output is not None:
-        operations.save_followup(result, fmt, output, width())
+        operations.save_followup(result, fmt, output, width(), (path,))
         say(f"Liste de suivi écrite : {output}")
         return
     from cbpt_sheets.render.formats import followup_output

@@ -18,6 +18,7 @@ from typing import Any
 import xlwings as xw
 
 from cbpt_sheets.core.a1 import split_ref
+from cbpt_sheets.core.celltext import excel_literal
 from cbpt_sheets.core.models import RawWorkbook, SheetGrid
 from cbpt_sheets.core.schema import DATA_SHEETS, match_sheet
 from cbpt_sheets.errors import StructureError
@@ -122,21 +123,19 @@ def read_book(book: xw.Book) -> RawWorkbook:
 
 
 def safe_text(value: Any) -> Any:
-    """A value set in a cell: a text starting with = + - @ kept as text (never a formula)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    """A value set in a cell: the text guard of ``core.celltext.excel_literal`` (never a
+    formula, a number or a date made of a text; limited in UTF-16 units)."""
+    return excel_literal(value)
 
 
 def _as_read(value: Any) -> Any:
-    """A cell's value as read, to write back unchanged: texts Excel would convert stay texts."""
-    if isinstance(value, str) and value not in EXCEL_ERRORS:
-        try:
-            float(value.replace(",", "."))
-        except ValueError:
-            return safe_text(value)
-        return "'" + value
-    return value
+    """A cell's value as read, to write back unchanged: texts Excel would convert stay texts.
+
+    An error value read as its literal (``#N/A``) is written back as that error.
+    """
+    if isinstance(value, str) and value in EXCEL_ERRORS:
+        return value
+    return excel_literal(value)
 
 
 def column_bands(columns: Iterable[int]) -> list[tuple[int, int]]:
@@ -212,10 +211,10 @@ def _hyperlink(location: str, text: Any) -> str:
 def grid_values(grid: SheetGrid) -> Rows:
     """The grid's values as one rectangle, its links as HYPERLINK formulas."""
     width = max([len(r) for r in grid.rows] + [1])
-    rows = [list(r) + [None] * (width - len(r)) for r in grid.rows]
+    rows = [[excel_literal(v) for v in r] + [None] * (width - len(r)) for r in grid.rows]
     for ref, location in grid.links.items():
         r, c = split_ref(ref)
-        rows[r - 1][c - 1] = _hyperlink(location, rows[r - 1][c - 1])
+        rows[r - 1][c - 1] = _hyperlink(location, grid.rows[r - 1][c - 1])
     return rows
 
 

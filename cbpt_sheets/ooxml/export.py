@@ -7,6 +7,7 @@ writer puts into the volunteer's workbook.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
@@ -16,8 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cbpt_sheets.core.a1 import split_ref
 from cbpt_sheets.core.models import SheetGrid
-from cbpt_sheets.errors import CbptError, os_error_fr
-from cbpt_sheets.ooxml.template import save_atomic
+from cbpt_sheets.ooxml.files import write_output
 from cbpt_sheets.render import layout
 
 
@@ -42,6 +42,8 @@ def lay_out(ws: Worksheet, grid: SheetGrid) -> None:
             if value is None or value == "":
                 continue
             cell = ws.cell(row=r + 1, column=c + 1, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # a text, never a formula (openpyxl runs what starts with =)
             role = layout.role(grid, r, c, link_cells)
             if role == "wrap":
                 cell.alignment = Alignment(wrap_text=True, vertical=layout.WRAP_VERTICAL)
@@ -84,14 +86,14 @@ def lay_out(ws: Worksheet, grid: SheetGrid) -> None:
     ws.oddFooter.right.text = footer_right
 
 
-def save_grid(grid: SheetGrid, output: Path) -> None:
-    """Write ``grid`` as the only sheet of a new workbook ``output`` (atomically)."""
+def save_grid(grid: SheetGrid, output: Path, inputs: Sequence[Path] = ()) -> None:
+    """Write ``grid`` as the only sheet of a new workbook ``output`` (``files.write_output``).
+
+    ``inputs``: the workbooks read, which ``output`` may not be. CbptError (exit 3) on failure.
+    """
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = grid.name
     lay_out(sheet, grid)
-    try:
-        save_atomic(book, output)
-    except OSError as exc:
-        raise CbptError(f"Impossible d'écrire « {output} » : {os_error_fr(exc)}.") from exc
+    write_output(output, book.save, inputs)

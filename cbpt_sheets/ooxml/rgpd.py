@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cbpt_sheets.errors import UnreadableWorkbook
+from cbpt_sheets.ooxml import files
 from cbpt_sheets.ooxml import sheetxml as sx
+from cbpt_sheets.ooxml.files import glob_escape
 from cbpt_sheets.ooxml.package import rels_path, resolve, workbook_part
 
 if TYPE_CHECKING:
@@ -162,12 +164,9 @@ def kept_copies(path: str | os.PathLike[str]) -> list[Path]:
         for hit in sorted(p.parent.glob(pattern.format(stem=stem, suffix=suffix, name=name))):
             if hit.is_file() and hit.resolve() != p.resolve():
                 found[hit] = None
+    for version in files.versions(p):  # NAME.versions/, however the patterns evolve
+        found[version] = None
     return list(found)
-
-
-def glob_escape(text: str) -> str:
-    """A file name part matched literally by ``Path.glob``."""
-    return re.sub(r"([*?\[])", r"[\1]", text)
 
 
 def purge_copies(path: str | os.PathLike[str], copies: list[Path] | None = None) -> list[Path]:

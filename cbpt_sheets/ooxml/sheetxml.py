@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from xml.sax.saxutils import escape, unescape
 
 from cbpt_sheets.core.a1 import column_letter, column_number, split_ref
+from cbpt_sheets.core.celltext import limit_utf16
 from cbpt_sheets.core.models import SheetGrid
 from cbpt_sheets.errors import SheetXmlError as SheetXmlError  # its old home
 from cbpt_sheets.ooxml.package import rels_path, resolve
@@ -359,7 +360,7 @@ def render_cell(
         return (
             f'<{p}c r="{ref}"{s}><{p}v>{_number(round(seconds / 86400, 10))}</{p}v></{p}c>'.encode()
         )
-    string = str(value)[:MAX_TEXT]
+    string = limit_utf16(str(value))
     space = ' xml:space="preserve"' if string != string.strip() or "\n" in string else ""
     return f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t{space}>{text(string)}</{p}t></{p}is></{p}c>'.encode()
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from cbpt_sheets.core.schema import (
     Sheet,
 )
 from cbpt_sheets.errors import CbptError
+from cbpt_sheets.ooxml.files import write_output
 from cbpt_sheets.render import layout
 
 FONT_NAME = "Arial"  # explicit: Liberation Sans in LibreOffice has the same metrics
@@ -331,15 +331,12 @@ def build(lang: str = "fr", rows: dict[str, list[dict[str, Any]]] | None = None,
 
 
 def save_atomic(wb: XlWorkbook, path: Path) -> None:
-    """Save through a temporary file in the same folder, then replace: never a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=".~cbpt-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Save through a temporary file in the same folder, then replace: never a half-written file.
+
+    ``files.write_output``: a symbolic link written through, an existing workbook kept as
+    NAME.bak.xlsx, a new file following the umask; CbptError (French, exit 3) on failure.
+    """
+    write_output(path, wb.save)
 
 
 def create_workbook(path: str | os.PathLike[str], lang: str = "fr", example: bool = False,
@@ -369,8 +366,5 @@ def create_workbook(path: str | os.PathLike[str], lang: str = "fr", example: boo
         )
     else:
         wb = build(lang)
-    try:
-        save_atomic(wb, target)
-    except PermissionError as exc:
-        raise CbptError(f"Impossible d'écrire « {target} » : accès refusé.") from exc
+    save_atomic(wb, target)
     return target

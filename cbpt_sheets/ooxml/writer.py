@@ -6,8 +6,12 @@ zip entry unchanged, so threaded comments, x14 dropdowns and data bars, the ribb
 macros, custom XML, charts and pictures all survive. Before writing, the writer
 refuses while the workbook is open (Excel or LibreOffice lock files, a locked or
 read-only file) or changed since it was read; it writes a temporary file in the
-same folder, checks it, keeps the previous version as ``NAME.bak.xlsx`` and
-replaces the file atomically, so a crash leaves the old or the new file whole.
+same folder, checks it, keeps the previous version as ``NAME.bak.xlsx`` (earlier
+ones in ``NAME.versions/``, see ``files``) and replaces the file atomically, so a
+crash leaves the old or the new file whole. The whole write holds the workbook's
+lock (``files.workbook_lock``); a symbolic link is written through to its file.
+A sheet whose relationship points outside the package, or at the part of another
+sheet, is refused (SheetXmlError, exit 3).
 
 Public API::
 
@@ -29,11 +33,10 @@ import hashlib
 import io
 import os
 import posixpath
-import shutil
+import re
 import stat
 import tempfile
 import time
-import uuid
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,12 +48,16 @@ from cbpt_sheets.core.a1 import split_ref
 from cbpt_sheets.core.models import SheetGrid
 from cbpt_sheets.core.schema import GENERATED_SHEETS, match_sheet
 from cbpt_sheets.errors import (
+    SheetXmlError,
     StructureError,
     UnreadableWorkbook,
     WorkbookChanged,
     WorkbookLocked,
 )
+from cbpt_sheets.ooxml import files
 from cbpt_sheets.ooxml import sheetxml as sx
+from cbpt_sheets.ooxml.files import backup_path as backup_path
+from cbpt_sheets.ooxml.files import file_error, real_path, workbook_lock
 from cbpt_sheets.ooxml.package import (
     declared_too_big,
     rels_path,
@@ -62,7 +69,7 @@ from cbpt_sheets.render import layout
 
 GENERATED_NAMES = frozenset(n for s in GENERATED_SHEETS for n in (s.fr, s.en))
 GENERATED_KEYS = frozenset(s.key for s in GENERATED_SHEETS)
-_TMP_TAG = ".cbpt-"
+_TMP_TAG = files.TMP_TAG
 _STALE_TMP_SECONDS = 3600
 
 
@@ -98,12 +105,6 @@ def fingerprint(path: str | os.PathLike[str]) -> Fingerprint:
     except OSError as exc:
         raise UnreadableWorkbook(f"Impossible de lire « {p} » : {exc.strerror}.") from exc
     return Fingerprint(st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
-
-
-def backup_path(path: str | os.PathLike[str]) -> Path:
-    """Where the previous version is kept: ``suivi.xlsx`` -> ``suivi.bak.xlsx``."""
-    p = Path(path)
-    return p.with_name(f"{p.stem}.bak{p.suffix}")
 
 
 # ---------------------------------------------------------------- locks
@@ -308,6 +309,8 @@ class _Package:
 
     def write(self, fh: Any) -> None:
         """Write the package: original order and zip entries, changed content where changed."""
+        for name in [*self.changed, *self.added]:
+            _check_entry(name)
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as out:
             for info in self.infos:
                 if info.filename in self.removed:
@@ -343,6 +346,108 @@ def _forward_slashes(archive: zipfile.ZipFile) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
 
 
+def _check_entry(name: str) -> None:
+    """Refuse to write a zip entry that would leave the package (``..``, a leading ``/``)."""
+    if not _inside(name):
+        raise SheetXmlError(
+            f"Le classeur déclare une partie « {name} » hors du classeur : il n'a pas été "
+            "modifié. Ouvrez-le dans Excel ou LibreOffice et enregistrez-le sous un autre nom."
+        )
+
+
+def _inside(part: str) -> bool:
+    """Whether a part name stays inside the package (no ``..`` segment, no leading ``/``)."""
+    segments = part.replace("\\", "/").split("/")
+    return bool(part) and not part.startswith("/") and ".." not in segments and ":" not in part
+
+
+def _check_sheet_parts(parts: Mapping[str, str], label: str) -> None:
+    """Refuse a workbook whose sheets point outside the package or share one part."""
+    seen: dict[str, str] = {}
+    for sheet, part in parts.items():
+        if not _inside(part):
+            raise SheetXmlError(
+                f"Dans « {label} », la feuille « {sheet} » pointe hors du classeur "
+                f"(« {part} ») : il n'a pas été modifié. Ouvrez-le dans Excel ou LibreOffice "
+                "et enregistrez-le sous un autre nom, puis relancez la commande."
+            )
+        other = seen.get(part.lower())
+        if other is not None:
+            raise SheetXmlError(
+                f"Dans « {label} », les feuilles « {other} » et « {sheet} » pointent vers le "
+                "même contenu : il n'a pas été modifié (écrire l'une effacerait l'autre). "
+                "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le sous un autre nom, "
+                "puis relancez la commande."
+            )
+        seen[part.lower()] = sheet
+
+
+_ILLEGAL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+
+
+def _legal_xml(xml: bytes) -> bytes:
+    """A sheet part without the characters XML forbids (control characters, as bytes or
+    ``&#1;`` references), which other tools leave in cells and no parser accepts back."""
+
+    def ref(m: re.Match[bytes]) -> bytes:
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        legal = (
+            code in (0x9, 0xA, 0xD)
+            or 0x20 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF
+        )
+        return m.group(0) if legal else b""
+
+    if _ILLEGAL_BYTES.search(xml):
+        xml = _ILLEGAL_BYTES.sub(b"", xml)
+    if b"&#" in xml:
+        xml = _CHAR_REF.sub(ref, xml)
+    return xml
+
+
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_CALC_PR = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)calcPr\b([^>]*?)(/?)>")
+
+
+def _has_formulas(pkg: _Package, parts: Mapping[str, str]) -> bool:
+    """Whether a worksheet of the package holds a formula."""
+    for part in parts.values():
+        xml = pkg.get(part)
+        if xml and _FORMULA.search(xml):
+            return True
+    return False
+
+
+def _full_calc_on_load(wb_xml: bytes) -> bytes:
+    """workbook.xml asking for a full recalculation when opened (``calcPr fullCalcOnLoad``)."""
+    found = _CALC_PR.search(wb_xml)
+    if found is not None:
+        prefix, attrs, close = found.group(1), found.group(2), found.group(3)
+        if re.search(rb"\bfullCalcOnLoad\s*=\s*[\"'](?:1|true)[\"']", attrs):
+            return wb_xml
+        attrs = re.sub(rb"\s*\bfullCalcOnLoad\s*=\s*(?:\"[^\"]*\"|'[^']*')", b"", attrs)
+        tag = b"<" + prefix + b"calcPr" + attrs + b' fullCalcOnLoad="1"' + close + b">"
+        return wb_xml[: found.start()] + tag + wb_xml[found.end() :]
+    root = re.search(rb"<((?:[A-Za-z_][\w.-]*:)?)workbook\b", wb_xml)
+    prefix = root.group(1) if root else b""
+    # calcPr comes after sheets/functionGroups/externalReferences/definedNames, before
+    # oleSize/customWorkbookViews/pivotCaches/...: insert it after the last of those present.
+    last = -1
+    for name in (b"sheets", b"functionGroups", b"externalReferences", b"definedNames"):
+        close = wb_xml.rfind(b"</" + prefix + name + b">")
+        if close >= 0:
+            last = max(last, close + len(prefix) + len(name) + 3)
+        else:
+            empty = re.search(rb"<" + re.escape(prefix + name) + rb"\b[^>]*/>", wb_xml)
+            if empty:
+                last = max(last, empty.end())
+    if last < 0:
+        return wb_xml
+    return wb_xml[:last] + b"<" + prefix + b'calcPr fullCalcOnLoad="1"/>' + wb_xml[last:]
+
+
 # ---------------------------------------------------------------- building the changes
 
 
@@ -357,10 +462,14 @@ def _patch(
     pkg: _Package,
     cells: Mapping[str, Mapping[str, Any]],
     sheets: Sequence[SheetGrid],
+    label: str = "",
 ) -> tuple[int, list[str]]:
     """Apply the cell changes and generated sheets to the package; (cells changed, sheets)."""
     wb_part = workbook_part(pkg.archive)
+    if not _inside(wb_part):
+        _check_entry(wb_part)
     parts = sheet_parts(pkg.archive)
+    _check_sheet_parts(parts, label)
     wb_xml = pkg.get(wb_part) or b""
     is1904 = sx.date1904(wb_xml)
     styles_name = _styles_part(pkg, wb_part)
@@ -377,6 +486,7 @@ def _patch(
         if xml is None:
             raise UnreadableWorkbook(f"La feuille « {found} » est absente du classeur.")
         changes = {split_ref(ref): value for ref, value in values.items()}
+        xml = _legal_xml(xml)
         patch = sx.SheetPatch(xml, part)
         new_xml, count = patch.apply(changes, styles, is1904)
         formula_lost = formula_lost or patch.formula_lost
@@ -397,6 +507,11 @@ def _patch(
         _drop_unreachable(pkg, before)
     if styles is not None and styles_name and styles.changed:
         pkg.put(styles_name, styles.to_bytes())
+    if (changed_cells or written) and _has_formulas(pkg, sheet_parts(pkg.archive)):
+        wb_now = pkg.get(wb_part) or b""
+        recalc = _full_calc_on_load(wb_now)
+        if recalc != wb_now:
+            pkg.put(wb_part, recalc)
     return changed_cells, written
 
 
@@ -541,28 +656,7 @@ def _fsync_dir(folder: Path) -> None:
 
 def _clean_stale_temps(p: Path) -> None:
     """Remove temporary files a killed write of this workbook left behind (older than an hour)."""
-    limit = time.time() - _STALE_TMP_SECONDS
-    for leftover in p.parent.glob(f".{p.name}{_TMP_TAG}*.tmp"):
-        try:
-            if leftover.stat().st_mtime < limit:
-                leftover.unlink()
-        except OSError:
-            continue
-
-
-def _keep_backup(p: Path) -> Path:
-    """Keep the current file as NAME.bak.xlsx (a hard link, or a copy), replacing the old backup."""
-    bak = backup_path(p)
-    tmp = p.with_name(f".{bak.name}{_TMP_TAG}{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        try:
-            os.link(p, tmp)
-        except OSError:
-            shutil.copy2(p, tmp)
-        os.replace(tmp, bak)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return bak
+    files.clean_stale_temps(p, time.time() - _STALE_TMP_SECONDS)
 
 
 def write_changes(
@@ -583,8 +677,25 @@ def write_changes(
     When nothing changes, the file is left alone (``written`` is False). ``scrub``:
     called with the patched package before it is written (the RGPD erasure empties
     the shared strings no cell uses any more, ``ooxml.rgpd``).
+
+    The workbook's lock is held throughout (re-entrant: the caller may hold it since
+    the reading). A symbolic link is written through to its file, the backup beside
+    that file. Raises WorkbookLocked, WorkbookChanged, UnreadableWorkbook,
+    SheetXmlError, or CbptError for an operating-system error (French, exit 3).
     """
-    p = Path(path)
+    p = real_path(path)
+    with workbook_lock(p):
+        return _write_locked(p, cells or {}, sheets or [], expected, force, scrub)
+
+
+def _write_locked(
+    p: Path,
+    cells: Mapping[str, Mapping[str, Any]],
+    sheets: Sequence[SheetGrid],
+    expected: Fingerprint | None,
+    force: bool,
+    scrub: Callable[[_Package], None] | None = None,
+) -> WriteResult:
     ensure_writable(p, force)
     try:
         data = p.read_bytes()
@@ -597,36 +708,53 @@ def write_changes(
         raise _changed(p)
     pkg = _Package.open(data, p.name)
     try:
-        count, written = _patch(pkg, cells or {}, sheets or [])
+        count, written = _patch(pkg, cells, sheets, p.name)
         if scrub is not None:
             scrub(pkg)
         if not pkg.changed and not pkg.added and not pkg.removed:
             return WriteResult(p, False, count, tuple(written))
         _clean_stale_temps(p)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}{_TMP_TAG}", suffix=".tmp", dir=p.parent)
-        tmp = Path(tmp_name)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pkg.write(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
-            _verify(tmp, pkg)
-            os.chmod(tmp, stat.S_IMODE(st.st_mode))
-            if hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
-                with contextlib.suppress(OSError):
-                    os.chown(tmp, st.st_uid, st.st_gid)
+        tmp: Path | None = None
+        try:  # the temporary file goes on any failure (Ctrl-C, SIGTERM, SIGHUP included)
+            try:
+                fd, tmp_name = tempfile.mkstemp(
+                    prefix=f".{p.name}{_TMP_TAG}", suffix=".tmp", dir=p.parent
+                )
+                tmp = Path(tmp_name)
+                with os.fdopen(fd, "wb") as fh:
+                    pkg.write(fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                _verify(tmp, pkg)
+                os.chmod(tmp, stat.S_IMODE(st.st_mode))
+                if hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+                    with contextlib.suppress(OSError):
+                        os.chown(tmp, st.st_uid, st.st_gid)
+            except OSError as exc:
+                raise file_error(tmp or p.parent, exc, p) from exc
+            except (ValueError, expat.ExpatError) as exc:
+                raise SheetXmlError(
+                    f"« {p.name} » n'a pas été modifié : la version préparée était incorrecte "
+                    f"({exc}). Signalez-le aux responsables de cbpt-sheets avec le classeur."
+                ) from exc
             ensure_writable(p, force)  # opened or changed while we were writing?
             now = p.stat()
             if (now.st_size, now.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
                 raise _changed(p)
-            bak = _keep_backup(p)
+            bak = files.keep_backup(p)
             try:
                 os.replace(tmp, p)
             except PermissionError as exc:
                 raise _busy(p) from exc
-            _fsync_dir(p.parent)
+            except OSError as exc:
+                raise file_error(p, exc, p) from exc
+            tmp = None
+            files.WRITTEN.append(p)
+            with contextlib.suppress(OSError):
+                _fsync_dir(p.parent)
         finally:
-            tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
     finally:
         pkg.archive.close()
     parts = tuple(sorted([*pkg.changed, *pkg.added, *(f"-{n}" for n in sorted(pkg.removed))]))

@@ -293,13 +293,13 @@ def suivi_grid(
                 [
                     "" if item.action in NOTHING_TO_DO else TICK,
                     item.due,
-                    safe_cell(item.organisation),
-                    safe_cell(item.label),
-                    safe_cell(item.contact or ""),
+                    item.organisation,
+                    item.label,
+                    item.contact or "",
                     item.phone or "",
-                    safe_cell(item.email or ""),
-                    safe_cell(item.volunteer or ""),
-                    safe_cell(item.library or ""),
+                    item.email or "",
+                    item.volunteer or "",
+                    item.library or "",
                 ]
             )
     if gdpr:
@@ -309,13 +309,13 @@ def suivi_grid(
                 [
                     TICK,
                     None,
-                    safe_cell(action.organisation),
+                    action.organisation,
                     Sheets.GDPR_LABEL(lang),
-                    safe_cell(action.contact or ""),
+                    action.contact or "",
                     action.phone or "",
-                    safe_cell(action.email or ""),
-                    safe_cell(action.volunteer or ""),
-                    safe_cell(action.library or ""),
+                    action.email or "",
+                    action.volunteer or "",
+                    action.library or "",
                 ]
             )
     return SheetGrid(
@@ -347,19 +347,19 @@ def fiche_grid(b: Brief, lang: str = "fr") -> SheetGrid:
     section(
         Sheets.NEXT_ACTION(lang),
         [
-            [Sheets.ACTION(lang), safe_cell(action.label)],
+            [Sheets.ACTION(lang), action.label],
             [Sheets.DUE(lang), action.due or ""],
-            [Sheets.REASON(lang), safe_cell(action.reason)],
+            [Sheets.REASON(lang), action.reason],
             *([[DRAFTS_LINE[lang].split(" (")[0], ", ".join(b.drafts)]] if b.drafts else []),
         ],
     )
-    section(Sheets.FILE(lang), [[f.label, safe_cell(f.value)] for f in b.fields])
+    section(Sheets.FILE(lang), [[f.label, f.value] for f in b.fields])
     section(
         Sheets.HISTORY(lang),
-        [["", safe_cell(h)] for h in b.history] or [["", Sheets.NO_CONTACT(lang)]],
+        [["", h] for h in b.history] or [["", Sheets.NO_CONTACT(lang)]],
     )
     if b.appointments:
-        section(Sheets.APPOINTMENTS(lang), [["", safe_cell(a)] for a in b.appointments])
+        section(Sheets.APPOINTMENTS(lang), [["", a] for a in b.appointments])
     if b.talking_points:
         section(Sheets.WHAT_TO_SAY(lang), [["•", p] for p in b.talking_points])
     section(Sheets.ASSETS(lang), [["•", p] for p in b.assets])

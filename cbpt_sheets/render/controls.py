@@ -24,14 +24,6 @@ CHECK_WIDTHS = [14.0, 16.0, 9.0, 22.0, 24.0, 24.0, 70.0, 40.0]
 SEVERITY_FR = {"error": "Erreur", "warning": "Avertissement"}
 HEADER_ROW = 1  # 0-based row of the header; the findings follow it
 _LINK_COLUMN = CHECK_HEADERS.index("Cellule")
-_DANGEROUS = ("=", "+", "-", "@")
-
-
-def _safe(value: Any) -> Any:
-    """A text a spreadsheet would run as a formula (= + - @) gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
 
 
 def location(sheet: str, cell: str) -> str:
@@ -59,10 +51,10 @@ def controls_grid(report: Report, today: dt.date) -> SheetGrid:
                 f.sheet,
                 f.cell,
                 f.column,
-                _safe(value),
+                value,
                 f.code,
-                _safe(typo(f.message)),
-                _safe(f.suggestion),
+                typo(f.message),
+                f.suggestion,
             ]
         )
     if not report.findings:
