@@ -482,7 +482,9 @@ def test_bad_input_gives_a_french_message_and_exit_code(
     def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(Path, "write_text", refuse)
+    import tempfile  # outputs go through a temporary file in the output's folder
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
     message = _no_traceback(
         run("followup", path, "--format", "csv", "--output", tmp_path / "x.csv"), 3
     )

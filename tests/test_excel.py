@@ -83,7 +83,10 @@ def actions(book: xw.Book) -> list[dict[str, Any]]:
 
 
 def written(book: xw.Book) -> dict[tuple[str, str], Any]:
-    """(sheet name, A1 cell) -> value, replaying the setValues actions in order."""
+    """(sheet name, A1 cell) -> value, replaying the setValues actions in order.
+
+    As Excel does on entry, a leading apostrophe marks a text and is not part of the value.
+    """
     names = [s.name for s in book.sheets]
     cells: dict[tuple[str, str], Any] = {}
     for action in actions(book):
@@ -101,7 +104,7 @@ def written(book: xw.Book) -> dict[tuple[str, str], Any]:
                         name,
                         f"{excel.column_letter(action['start_column'] + j)}{action['start_row'] + i + 1}",
                     )
-                ] = value
+                ] = value[1:] if isinstance(value, str) and value.startswith("'") else value
     return cells
 
 

@@ -731,7 +731,7 @@ def _write_locked(
                     with contextlib.suppress(OSError):
                         os.chown(tmp, st.st_uid, st.st_gid)
             except OSError as exc:
-                raise file_error(tmp or p.parent, exc, p) from exc
+                raise file_error(p, exc, p) from exc
             except (ValueError, expat.ExpatError) as exc:
                 raise SheetXmlError(
                     f"« {p.name} » n'a pas été modifié : la version préparée était incorrecte "
