@@ -102,7 +102,7 @@ class RawWorkbook:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="forbid")
+    model_config = ConfigDict(frozen=False, extra="forbid", defer_build=True)
 
 
 class Organisation(_Model):
