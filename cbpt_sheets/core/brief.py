@@ -50,7 +50,7 @@ ASSETS: tuple[str, ...] = (
 class BriefField(BaseModel):
     """One line of the organisation's file: the French header and the value as shown."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     label: str
     value: str
@@ -59,7 +59,7 @@ class BriefField(BaseModel):
 class Brief(BaseModel):
     """The call brief of one organisation (``brief`` command, Fiche sheet)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     today: dt.date
     organisation: str
