@@ -1,0 +1,62 @@
+"""Issue 22: what makes the commands faster gives the same results as the slow way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cbpt_sheets.core.models import Finding, Report
+from cbpt_sheets.operations import check_file
+from cbpt_sheets.render.checks import report_json_chunks
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCH_DIR))
+
+import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spoilt(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small workbook with a third of its rows spoilt: every kind of finding value."""
+    scale = generate.Scale(150, 1200, 60, 4, 2, defect_rate=0.35)
+    rows, volunteers, libraries = generate.generate_rows(scale, 5)
+    folder = tmp_path_factory.mktemp("spoilt")
+    return generate.write_workbook(folder / "spoilt.xlsx", rows, volunteers, libraries)
+
+
+def test_streamed_report_is_the_models_json(spoilt: Path) -> None:
+    report = check_file(spoilt, generate.TODAY)
+    assert len(report.findings) > 300
+    assert {type(f.value) for f in report.findings} >= {str, dt.date}
+    expected = json.dumps(report.model_dump(mode="json"), ensure_ascii=False)
+    assert "".join(report_json_chunks(report, batch=7)) == expected
+
+
+def test_streamed_report_of_odd_values_and_no_findings() -> None:
+    odd = [
+        Finding(code="x", severity="error", sheet="Appels", value=v, message="m « é »")
+        for v in (dt.datetime(2026, 1, 2, 3, 4), dt.time(9, 30), 1.5, True, None, "l'été")
+    ]
+    for findings in (odd, []):
+        report = Report(file="a.xlsx", valid=not findings, counts={"error": len(findings)}, findings=findings)  # fmt: skip
+        expected = json.dumps(report.model_dump(mode="json"), ensure_ascii=False)
+        assert "".join(report_json_chunks(report, batch=4)) == expected
+
+
+def test_check_json_from_the_command_line_is_the_models_json(spoilt: Path) -> None:
+    argv = [sys.executable, "-c", "from cbpt_sheets.cli import main; main()", "check", str(spoilt),
+            "--today", generate.TODAY.isoformat(), "--format", "json"]  # fmt: skip
+    out = subprocess.run(argv, capture_output=True, text=True, encoding="utf-8", check=False)
+    assert out.returncode == 1, out.stderr
+    expected = json.dumps(check_file(spoilt, generate.TODAY).model_dump(mode="json"), ensure_ascii=False)  # fmt: skip
+    assert out.stdout == expected + "\n"
+
+
+def test_findings_are_built_without_validation_yet_equal_validated_ones(spoilt: Path) -> None:
+    for finding in check_file(spoilt, generate.TODAY).findings[:200]:
+        assert Finding.model_validate(finding.model_dump()) == finding
