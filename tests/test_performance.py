@@ -60,3 +60,19 @@ def test_check_json_from_the_command_line_is_the_models_json(spoilt: Path) -> No
 def test_findings_are_built_without_validation_yet_equal_validated_ones(spoilt: Path) -> None:
     for finding in check_file(spoilt, generate.TODAY).findings[:200]:
         assert Finding.model_validate(finding.model_dump()) == finding
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["jean.dupont@", "@mairie.fr", "jean.dupont", "jean@@mairie.fr", "jean@mairie", "a@b@c.fr",
+     "jean@.", "jean@..", '"a@b"@mairie.fr', "jean @mairie", "jean@mairie.fr", "élise@mairie.fr",
+     "jean@[192.168.0.1]", "jean@mairie.", "jean@.fr", ""],
+)  # fmt: skip
+def test_plainly_not_email_only_refuses_what_email_validator_refuses(address: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from cbpt_sheets.core.checks.cells import plainly_not_email
+
+    if plainly_not_email(address):
+        with pytest.raises(EmailNotValidError):
+            validate_email(address, check_deliverability=False)
