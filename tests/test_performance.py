@@ -76,3 +76,15 @@ def test_plainly_not_email_only_refuses_what_email_validator_refuses(address: st
     if plainly_not_email(address):
         with pytest.raises(EmailNotValidError):
             validate_email(address, check_deliverability=False)
+
+
+def test_next_actions_built_without_validation_equal_validated_ones(spoilt: Path) -> None:
+    from cbpt_sheets.core.models import NextAction
+    from cbpt_sheets.operations import next_actions, open_file
+
+    actions = next_actions(open_file(spoilt), generate.TODAY).actions
+    assert len(actions) == 150 and any(a.blocked_by for a in actions)
+    for action in actions:
+        again = NextAction.model_validate({**action.model_dump(), "rule": action.rule})
+        assert again == action
+        assert again.model_dump(mode="json") == action.model_dump(mode="json")
