@@ -88,3 +88,15 @@ def test_next_actions_built_without_validation_equal_validated_ones(spoilt: Path
         again = NextAction.model_validate({**action.model_dump(), "rule": action.rule})
         assert again == action
         assert again.model_dump(mode="json") == action.model_dump(mode="json")
+
+
+def test_construct_is_model_construct_when_every_field_is_given() -> None:
+    from cbpt_sheets.core.models import NextAction, construct
+
+    fields = {"code": "x", "severity": "error", "sheet": "Appels", "cell": "B2", "row": 2,
+              "column": "Date", "value": dt.date(2026, 1, 2), "message": "m", "suggestion": None}  # fmt: skip
+    fast, slow = construct(Finding, **fields), Finding.model_construct(**fields)
+    assert fast == slow and fast.model_dump(mode="json") == slow.model_dump(mode="json")
+    assert fast.model_fields_set == slow.model_fields_set
+    partial = construct(NextAction, organisation="A", row=2, stage="s", action="a", label="l", reason="r")  # fmt: skip
+    assert partial == NextAction(organisation="A", row=2, stage="s", action="a", label="l", reason="r")  # fmt: skip
