@@ -360,6 +360,9 @@ def format_targets(results: list[Result], scale: str = "large") -> str:
             commands = [c for c in (*READ_ONLY, "next --write") if name.startswith(c.split(" --format")[0] + " <")]  # fmt: skip
         walls = [w for c in commands if c in r and (w := r[c].wall) is not None]
         ratio = f" ({max(walls) / floor:.1f}x)" if walls and floor else ""
+        if "openpyxl" in name:
+            write, saver = r["next --write"].wall, r["openpyxl load+save"].wall
+            ratio = f" ({write:.1f} s against {saver:.1f} s)" if write and saver else ""
         if name.startswith("peak") and floor is not None:
             peaks = [
                 x.peak
