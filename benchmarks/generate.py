@@ -5,8 +5,12 @@ The template (Tables, dropdowns, formats, Paramètres, Listes) is built with
 as sheet XML directly (shared strings, styles of the template's first row), because
 writing 100k rows cell by cell through openpyxl takes minutes. The data has the
 variety of the example (every organisation type, every outcome with coherent fields,
-every appointment status and Suite) and about 1 % of defects (misspelt list values,
-bad phones, text dates, unknown organisations, bad e-mails, lost postcode zeros).
+every appointment status and Suite), the variety of real files (names with accents,
+guillemets, apostrophes and ampersands; a distinct e-mail and direct phone per person)
+and about 3 % of rows with a defect (misspelt list values, bad phones, text dates,
+unknown organisations, bad e-mails, lost postcode zeros, calls dated after today,
+call-backs before the call, required cells left empty): thousands of errors at the
+large scale, as in the network files of issue 22.
 
 Usage: python benchmarks/generate.py [--scales tiny,small,large] [--seed 1] [--force]
 """
@@ -29,6 +33,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from cbpt_sheets.core.models import column_letter
+from cbpt_sheets.core.names import name_key
 from cbpt_sheets.core.schema import (
     APPOINTMENT_RESULT,
     APPOINTMENT_STATUS,
@@ -41,10 +46,10 @@ from cbpt_sheets.core.schema import (
 from cbpt_sheets.ooxml.package import sheet_parts
 from cbpt_sheets.ooxml.template import build
 
-GENERATOR_VERSION = 2  # part of the cache key: bump when the data changes
+GENERATOR_VERSION = 3  # part of the cache key: bump when the data changes
 TODAY = dt.date(2026, 12, 1)  # the benchmark's "today" (pass --today to the commands)
 DATA_DIR = Path(__file__).resolve().parent / "data"
-DEFECT_RATE = 0.01
+DEFECT_RATE = 0.03  # rows with a defect: about 3 400 at the large scale, most of them errors
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,18 @@ class Scale:
     appointments: int
     volunteers: int
     libraries: int
+    defect_rate: float = DEFECT_RATE  # the share of rows spoilt the way volunteers do
 
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale(60, 400, 25, 4, 2),
     "library": Scale(500, 5_000, 250, 6, 1),  # one library's workbook; a city network has 20
+    "volunteer": Scale(500, 2_500, 120, 4, 1),  # what one volunteer's workbook holds (issue 22)
     "small": Scale(1_000, 10_000, 500, 12, 4),
     "large": Scale(10_000, 100_000, 5_000, 60, 20),
+    # the large file as a network's merged files come: a third of the rows spoilt, about
+    # 40 000 findings (issue 22: check built a model per finding and 16 MB of JSON)
+    "findings": Scale(10_000, 100_000, 5_000, 60, 20, defect_rate=0.35),
 }
 
 Row = dict[str, Any]
@@ -70,10 +80,14 @@ Row = dict[str, Any]
 # ---------------------------------------------------------------- vocabulary
 
 _FIRST = ("Anne", "Paul", "Claire", "Louis", "Sophie", "Karim", "Nadia", "Hugo", "Élise", "Marc",
-          "Lucie", "Yves", "Agnès", "Rémi", "Odile", "Thomas", "Inès", "Julien", "Chloé", "Omar")  # fmt: skip
+          "Lucie", "Yves", "Agnès", "Rémi", "Odile", "Thomas", "Inès", "Julien", "Chloé", "Omar",
+          "Jean-François", "Françoise", "Loïc", "Zoé", "Maëlle", "Anaïs", "Noémie", "Jérôme",
+          "Hélène", "Gaëlle", "Marie-Ange", "Benoît", "Cécile", "Aïcha", "Björn", "Thuy-Linh")  # fmt: skip
 _LAST = ("Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Laurent", "Girard", "Roux", "Fontaine",
          "Mercier", "Blanc", "Garnier", "Faure", "Chevalier", "Robin", "Haddad", "Benali", "Noël",
-         "Perrin", "Vidal", "Caron", "Picard", "Barbier", "Lemoine")  # fmt: skip
+         "Perrin", "Vidal", "Caron", "Picard", "Barbier", "Lemoine", "N'Diaye", "d'Arcy", "Le Gall",
+         "de La Tour", "Ménard", "Lefèbvre-Dupré", "O'Neill", "Nguyễn", "Müller", "Saint-Aubin",
+         "Da Costa", "Brûlé", "Œhmichen", "Ben Saïd")  # fmt: skip
 _WORDS = ("Tilleuls", "Glycines", "Cèdres", "Lilas", "Peupliers", "Horizon", "Lumière", "Alésia",
           "Montsouris", "Vaugirard", "Plaisance", "Brancion", "Pernety", "Didot", "Convention",
           "Castagnary", "Brune", "Maine", "Losserand", "Cervin", "Orme", "Saules", "Acacias",
@@ -131,6 +145,23 @@ _MISSPELT = {  # list value -> a misspelling the checks must catch
 }
 
 
+def _org_name(rng: random.Random, prefixes: tuple[str, ...]) -> str:
+    """An organisation's name as volunteers type them: accents, guillemets, apostrophes, &, dots."""
+    prefix, word, other = rng.choice(prefixes), rng.choice(_WORDS), rng.choice(_WORDS)
+    form = rng.randrange(10)
+    if form == 0:
+        return f"{prefix} « {word} »"
+    if form == 1:
+        return f"{prefix} de l'{word}" if word[0] in "AEIOUÉÈ" else f"{prefix} d'{word}-{other}"
+    if form == 2:
+        return f"{prefix} {word} & {other}"
+    if form == 3:
+        return f"{prefix} Saint-{rng.choice(_LAST).replace(' ', '-')} ({word})"
+    if form == 4:
+        return f"{prefix} {word}, {other} S.A.S."
+    return f"{prefix} {rng.choice(('Les ', 'des ', 'du ', ''))}{word}"
+
+
 def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
     return rng.choices([w[0] for w in weighted], [w[1] for w in weighted])[0]
 
@@ -152,6 +183,12 @@ def _slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in ascii_text).split()[:3])
 
 
+def _email(person: str, organisation: str, n: int) -> str:
+    """A person's own e-mail at an organisation (prenom.nom@organisation-n.fr), distinct per n."""
+    words = _slug(person).split("-")[1:] or ["contact"]
+    return f"{'.'.join(words)}@{_slug(organisation)}-{n}.fr"
+
+
 def _workday(day: dt.date) -> dt.date:
     while day.weekday() >= 5:
         day -= dt.timedelta(days=1)
@@ -171,13 +208,11 @@ def _organisations(rng: random.Random, scale: Scale, volunteers: list[str], libr
         city, postcode = rng.choice(_CITIES)
         if postcode == "750":
             postcode = f"750{rng.randint(1, 20):02d}"
-        base = (
-            f"{rng.choice(prefixes)} {rng.choice(('Les ', 'des ', 'du ', ''))}{rng.choice(_WORDS)}"
-        )
+        base = _org_name(rng, prefixes)
         name = f"{base} – {city}" if rng.random() < 0.5 else base
-        if name.casefold() in seen:
+        if name_key(name) in seen:  # duplicate names come from the defects only
             name = f"{name} {i + 1}"
-        seen.add(name.casefold())
+        seen.add(name_key(name))
         lib = rng.randrange(len(libraries))
         tracking = _pick(rng, (("", 80), ("Actif", 8), ("En pause", 3), ("Partenaire", 4),
                                ("Clos", 3), ("Ne pas contacter", 2)))  # fmt: skip
@@ -203,7 +238,8 @@ def _organisations(rng: random.Random, scale: Scale, volunteers: list[str], libr
         }  # fmt: skip
         if rng.random() < 0.3:
             row.update(contact=_person(rng), contact_role=rng.choice(_ROLES),
-                       contact_phone=_phone(i, "06"), contact_email=f"contact@{_slug(name)}-{i}.fr")  # fmt: skip
+                       contact_phone=_phone(i, "06"))  # fmt: skip
+            row["contact_email"] = _email(row["contact"], name, i)
         rows.append(row)
     return rows
 
@@ -222,7 +258,8 @@ def _history(rng: random.Random, count: int, today: dt.date, last: str | None = 
     return out
 
 
-def _contact(rng: random.Random, org: Row, org_index: int, day: dt.date, outcome: str, volunteers: list[str]) -> Row:  # fmt: skip
+def _contact(rng: random.Random, org: Row, org_index: int, day: dt.date, outcome: str, volunteers: list[str], serial: int = 0) -> Row:  # fmt: skip
+    """One row of Appels; ``serial`` (the row's number) makes its direct phone and e-mail distinct."""
     row: Row = {
         "date": day,
         "time": dt.time(rng.randint(9, 17), rng.choice((0, 15, 30, 45))) if rng.random() < 0.8 else None,
@@ -239,9 +276,9 @@ def _contact(rng: random.Random, org: Row, org_index: int, day: dt.date, outcome
         row.update(contact=_person(rng), role=rng.choice(_ROLES))
         what = rng.randrange(3)
         if what == 0:
-            row["phone"] = _phone(org_index * 7 + rng.randrange(7), "06")
+            row["phone"] = _phone(5_000_000 + serial, rng.choice(("06", "07")))
         elif what == 1:
-            row["email"] = f"{_slug(row['contact'])}@{_slug(org['name'])}.fr"
+            row["email"] = _email(row["contact"], org["name"], serial)
         else:
             row["department"] = rng.choice(_DEPARTMENTS)
     elif outcome in _STEP4:
@@ -252,7 +289,10 @@ def _contact(rng: random.Random, org: Row, org_index: int, day: dt.date, outcome
             row["callback_date"] = day + dt.timedelta(days=rng.randint(3, 30))
             row["callback_slot"] = rng.choice(_SLOTS)
         if outcome == "send-info":
-            row["email"] = f"accueil@{_slug(org['name'])}-{org_index}.fr"
+            row["email"] = (_email(row["contact"], org["name"], serial) if rng.random() < 0.7
+                            else f"accueil@{_slug(org['name'])}-{org_index}.fr")  # fmt: skip
+        if rng.random() < 0.35:  # a direct line, given during the call
+            row["phone"] = _phone(5_000_000 + serial, rng.choice(("01", "06", "07")))
     if rng.random() < 0.1:
         row["notes"] = "Message laissé au standard"
     return row
@@ -284,7 +324,7 @@ def _appointment(rng: random.Random, org: Row, day: dt.date, today: dt.date) -> 
 
 def _defect(rng: random.Random, key: str, row: Row) -> None:
     """Spoil one cell of a row the way volunteers do (about 1 % of rows)."""
-    kind = rng.randrange(6)
+    kind = rng.randrange(9)
     if kind == 0:  # misspelt list value
         for column in ("outcome", "status", "place"):
             if row.get(column) in _MISSPELT:
@@ -311,6 +351,14 @@ def _defect(rng: random.Random, key: str, row: Row) -> None:
         email_column = {"organisations": "contact_email", "calls": "email"}.get(key)
         if email_column:
             row[email_column] = "jean.dupont@"
+    elif kind == 6 and key == "calls":  # a call dated after today (typed the wrong year)
+        if isinstance(row.get("date"), dt.date):
+            row["date"] = TODAY + dt.timedelta(days=rng.randint(20, 300))
+    elif kind == 7 and key == "calls":  # a call-back asked before the call
+        if isinstance(row.get("date"), dt.date):
+            row["callback_date"] = row["date"] - dt.timedelta(days=3)
+    elif kind == 8:  # a required cell left empty
+        row["date" if key != "organisations" else "type"] = None
     elif key == "organisations":  # a postcode that lost its leading zero
         row["postcode"] = int(row["postcode"]) if row["postcode"].startswith("0") else 1000
 
@@ -342,7 +390,7 @@ def generate_rows(scale: Scale, seed: int = 1, today: dt.date = TODAY) -> tuple[
     for index, (org, count) in enumerate(zip(orgs, counts, strict=True)):
         last = every_outcome.pop() if count and every_outcome else None
         for day, outcome in _history(rng, count, today, last):
-            contacts.append(_contact(rng, org, index, day, outcome, volunteers))
+            contacts.append(_contact(rng, org, index, day, outcome, volunteers, len(contacts)))
             if outcome == "meeting-set":
                 meetings.append((index, day))
     contacts.sort(key=lambda r: (r["date"], r["time"] or dt.time(0)))
@@ -359,7 +407,7 @@ def generate_rows(scale: Scale, seed: int = 1, today: dt.date = TODAY) -> tuple[
     rows = {"organisations": orgs, "calls": contacts, "appointments": appointments}
     for key, sheet_rows in rows.items():
         for row in sheet_rows:
-            if rng.random() < DEFECT_RATE:
+            if rng.random() < scale.defect_rate:
                 _defect(rng, key, row)
     return rows, volunteers, libraries
 

@@ -63,9 +63,9 @@ def test_tiny_workbook_has_the_example_variety(tiny: Path) -> None:
     assert {a.status or "proposed" for a in book.appointments} == {
         e.code for e in APPOINTMENT_STATUS.entries
     }
-    for c in book.contacts:
-        if c.outcome == "head-absent-callback":
-            assert c.contact and c.callback_date and c.callback_date >= c.date
+    callbacks = [c for c in book.contacts if c.outcome == "head-absent-callback"]
+    coherent = [c for c in callbacks if c.contact and c.callback_date and c.date and c.callback_date >= c.date]  # fmt: skip
+    assert len(coherent) >= 0.9 * len(callbacks)  # the others carry a defect (DEFECT_RATE)
 
 
 def test_generated_defects_are_found_and_rare(tmp_path: Path) -> None:
@@ -95,9 +95,22 @@ def test_table_ratios_and_targets() -> None:
     assert run.targets(results) == {
         "check <= 2x floor": True,
         "next <= 2x floor": False,
+        "next --write <= 3x floor": None,
         "next --write < openpyxl load+save": None,
         "peak memory <= 3x floor": False,
     }
+    assert (
+        run.targets(results, "volunteer")
+        == {
+            "every read-only command <= 3x floor": None,  # next --write is not read-only; followup failed
+            "peak memory <= 3x floor": False,
+        }
+    )
+    results[5] = run.Result("followup --format json", [2.5], [200])
+    assert run.targets(results, "volunteer")["every read-only command <= 3x floor"] is True
+    lines = run.format_targets(results, "volunteer")
+    assert "- every read-only command <= 3x floor: met (3.0x)" in lines  # the worst: next
+    assert "- peak memory <= 3x floor: MISSED (3.1x)" in lines
     assert "- next <= 2x floor: MISSED" in run.format_targets(results)
 
 

@@ -65,3 +65,43 @@ def test_add_months_clamps_the_day(start: dt.date, months: int, expected: dt.dat
 
 def test_weekday_in_french() -> None:
     assert weekday_fr(dt.date(2026, 12, 1)) == "mardi"
+
+
+def test_french_holidays_match_the_holidays_package_year_by_year() -> None:
+    import holidays
+
+    from cbpt_sheets.core.calendar import MODERN_RULES_FROM, french_public_holidays
+
+    for year in range(MODERN_RULES_FROM, 2101):
+        expected = frozenset(holidays.country_holidays("FR", years=year).keys())
+        assert french_public_holidays(year) == expected, year
+
+
+def test_easter_and_its_mondays_2026() -> None:
+    from cbpt_sheets.core.calendar import easter_sunday
+
+    assert easter_sunday(2026) == dt.date(2026, 4, 5)
+    assert not is_working_day(dt.date(2026, 4, 6))  # lundi de Pâques
+    assert not is_working_day(dt.date(2026, 5, 14))  # Ascension
+    assert not is_working_day(dt.date(2026, 5, 25))  # lundi de Pentecôte
+    assert is_working_day(dt.date(2006, 6, 5))  # journée de solidarité
+
+
+def test_years_before_1982_still_come_from_the_holidays_package() -> None:
+    assert is_working_day(dt.date(1970, 5, 8))  # not a holiday then
+    assert not is_working_day(dt.date(1970, 11, 11))
+
+
+def test_commands_do_not_import_holidays_or_metadata() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, datetime as dt\n"
+        "from cbpt_sheets.core.calendar import add_working_days\n"
+        "import cbpt_sheets.cli\n"
+        "add_working_days(dt.date(2026, 12, 24), 3)\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('holidays', 'importlib.metadata'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

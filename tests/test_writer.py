@@ -598,3 +598,48 @@ def test_commands_refuse_with_exit_code_3(example: Path, blocker: str) -> None:
     assert result.exit_code == 3, result.output
     assert "Traceback" not in result.output
     assert example.read_bytes() == data
+
+
+def _compressed_parts(path: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Each part's CRC, compression and stored (compressed) bytes."""
+    out: dict[str, tuple[int, int, bytes]] = {}
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            n, m = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little"), int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")  # fmt: skip
+            start = info.header_offset + 30 + n + m
+            out[info.filename] = (info.CRC, info.compress_type, data[start : start + info.compress_size])  # fmt: skip
+    return out
+
+
+def test_unchanged_parts_are_copied_without_recompressing(rich: Path) -> None:
+    """Issue 22: the parts a write leaves alone keep their compressed bytes exactly."""
+    before = _compressed_parts(rich)
+    fp = writer.fingerprint(rich)
+    result = writer.write_changes(rich, cells={"Organisations": owned_cells(rich)}, expected=fp)
+    after = _compressed_parts(rich)
+    changed = set(result.parts_changed)
+    assert changed and set(before) - changed
+    for name in set(before) - changed:
+        assert after[name] == before[name], name
+    with zipfile.ZipFile(rich) as z:
+        assert z.testzip() is None
+        assert all(not i.flag_bits & 0x08 for i in z.infolist())
+
+
+def test_copy_compressed_refuses_what_it_cannot_copy() -> None:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.xml", b"<a/>" * 100)
+    data = buffer.getvalue()
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        info = src.infolist()[0]
+    out_buffer = io.BytesIO()
+    with zipfile.ZipFile(out_buffer, "w") as out:
+        assert not writer.copy_compressed(out, b"", info)
+        assert not writer.copy_compressed(out, b"XX" + data[2:], info)  # no local header
+        assert writer.copy_compressed(out, data, info)
+    with zipfile.ZipFile(io.BytesIO(out_buffer.getvalue())) as check:
+        assert check.read("a.xml") == b"<a/>" * 100

@@ -85,7 +85,13 @@ def check_command(
     from cbpt_sheets.render.checks import render_text
 
     report = checked.report
-    if fmt == "json":
+    if fmt == "json" and not sys.stdout.isatty():
+        from cbpt_sheets.render.checks import report_json_chunks
+
+        for chunk in report_json_chunks(report):  # streamed: no 16 MB string (issue 22)
+            click.echo(chunk, nl=False)
+        click.echo("")
+    elif fmt == "json":
         echo_json(report.model_dump(mode="json"))
     else:
         say(render_text(report, checked.sheets, checked.rows))

@@ -74,7 +74,7 @@ ASSETS: tuple[str, ...] = tuple(a.fr for a in ASSET_TEXTS)
 class BriefField(BaseModel):
     """One line of the organisation's file: the French header and the value as shown."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     label: str
     value: str
@@ -83,7 +83,7 @@ class BriefField(BaseModel):
 class Brief(BaseModel):
     """The call brief of one organisation (``brief`` command, Fiche sheet)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     today: dt.date
     organisation: str

@@ -12,9 +12,41 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
-import holidays
-
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+MODERN_RULES_FROM = 1982  # 8 mai public again; the rules below hold from then on
+
+
+def easter_sunday(year: int) -> dt.date:
+    """Gregorian Easter Sunday (the anonymous Gregorian computus, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    ell = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ell) // 451
+    month, day = divmod(h + ell - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+def french_public_holidays(year: int) -> frozenset[dt.date]:
+    """The 11 national public holidays of metropolitan France in ``year`` (1982 and later).
+
+    Lundi de Pentecôte is left out in 2005-2007, when it was the « journée de solidarité »
+    in every workplace (as the ``holidays`` package does; tests/test_calendar.py checks
+    this function against it year by year). Raises ValueError before 1982.
+    """
+    if year < MODERN_RULES_FROM:
+        raise ValueError(f"rules known from {MODERN_RULES_FROM}: {year}")
+    easter = easter_sunday(year)
+    days = {dt.date(year, m, d) for m, d in ((1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25))}  # fmt: skip
+    days.add(easter + dt.timedelta(days=1))  # lundi de Pâques
+    days.add(easter + dt.timedelta(days=39))  # Ascension
+    if not 2005 <= year <= 2007:
+        days.add(easter + dt.timedelta(days=50))  # lundi de Pentecôte
+    return frozenset(days)
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +59,8 @@ def _france() -> Callable[..., Any]:
     ``country_holidays`` if the package's layout changes (tests/test_calendar.py
     compares both).
     """
+    import holidays
+
     loaded = sys.modules.get("holidays.countries.france")
     if loaded is not None:
         return cast(Callable[..., Any], loaded.France)
@@ -44,13 +78,23 @@ def _france() -> Callable[..., Any]:
 
 @lru_cache(maxsize=256)
 def _holidays_of(year: int) -> frozenset[dt.date]:
-    """The French public holidays of one year (cached: the holidays package is slow to build)."""
-    return frozenset(_france()(years=year).keys())
+    """The French public holidays of one year.
+
+    Computed here from 1982 on: ``holidays.country_holidays("FR")`` (and even importing
+    ``holidays.countries.france``) loads every country, about 60-150 ms of start-up that
+    every command paid (issue 22, ``python -X importtime``). Older years, which no due
+    date reaches, still ask the package.
+    """
+    if year >= MODERN_RULES_FROM:
+        return french_public_holidays(year)
+    import holidays
+
+    return frozenset(holidays.country_holidays("FR", years=year).keys())
 
 
 @lru_cache(maxsize=64)
 def _holiday_names(year: int) -> dict[dt.date, str]:
-    """The French public holidays of one year, with their French names."""
+    """The French public holidays of one year, with their French names (the package's)."""
     return dict(_france()(years=year, language="fr").items())
 
 

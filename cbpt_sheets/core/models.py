@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,7 +106,32 @@ class RawWorkbook:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=False, extra="forbid")
+    model_config = ConfigDict(frozen=False, extra="forbid", defer_build=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+_ALL_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def construct(model: type[M], **fields: Any) -> M:
+    """``model.model_construct(**fields)`` for callers that give every field, at a third of the cost.
+
+    For results computed by the core from typed values (findings, next actions): no
+    validation, as model_construct. Issue 22: model_construct took about 30 µs a
+    model, 0.3-1 s for the 10 000 actions or 40 000 findings of the large benchmarks.
+    Falls back to model_construct when a field is missing or unknown.
+    """
+    names = _ALL_FIELDS.get(model)
+    if names is None:
+        names = _ALL_FIELDS[model] = frozenset(model.model_fields)
+    if len(fields) != len(names) or model.__private_attributes__ or not names.issuperset(fields):
+        return model.model_construct(**fields)
+    obj = model.__new__(model)
+    object.__setattr__(obj, "__dict__", fields)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(names))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 class Organisation(_Model):
