@@ -394,3 +394,49 @@ def test_new_drafts_follow_the_umask(example_path: Path, tmp_path: Path) -> None
         os.umask(old)
     for d in document["drafts"]:
         assert Path(d["path"]).stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "a.roy@hopital-nord.fr\r\nBcc: x@evil.example",  # a line break that would add a header
+        "a.roy@hopital-nord.fr; b@hopital-nord.fr",  # two addresses in one cell
+        "a.roy at hopital-nord.fr",
+    ],
+)
+def test_a_cell_that_is_not_one_address_is_left_out_and_said(
+    make_workbook: Any, tmp_path: Path, typed: str
+) -> None:
+    path = make_workbook(
+        organisations=[
+            {
+                "ID": "ORG-0003",
+                "Nom": "Hôpital Nord",
+                "Type": "Établissement de santé",
+                "Standard": "01 45 00 00 01",
+                "Interlocuteur": "M. Alain Roy\nBcc: y@evil.example",
+                "Email interlocuteur": typed,
+                "Bénévole": "Claire Martin",
+                "Bibliothèque": "Paris 15",
+            },
+        ],
+        calls=[
+            {
+                "Date": day,
+                "Organisation": "Hôpital Nord",
+                "Résultat": "Pas de réponse",
+                "Bénévole": "Claire Martin",
+            }
+            for day in (dt.date(2026, 11, 23), dt.date(2026, 11, 25), dt.date(2026, 11, 27))
+        ],
+    )
+    document = drafts_json(path, tmp_path / "out")
+    emails = [d for d in document["drafts"] if d["kind"] == "email"]
+    assert emails, document
+    raw = Path(emails[0]["path"]).read_bytes()
+    message = parse_eml(Path(emails[0]["path"]))
+    assert message["To"] is None and message["Bcc"] is None
+    assert b"\nBcc:" not in raw and b"evil.example>" not in raw
+    body = message.get_content()
+    assert "n'en est pas une" in body.replace("\u00a0", " ")
+    assert "M. Alain Roy Bcc" in body or "Roy" not in body  # the name stays on one line

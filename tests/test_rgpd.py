@@ -541,3 +541,68 @@ def test_a_shared_address_does_not_make_two_names_one_person(
     assert [p["name"] for p in listed["people"]] == ["Mme Vidal", "M. Roux", None]
     roux = json.loads(run("rgpd", "export", path, "roux").stdout)["cells"]
     assert [(c["sheet"], c["cell"]) for c in roux][:2] == [("Appels", "G3"), ("Appels", "J3")]
+
+
+# ---------------------------------------------------------------- review: blank or vague PERSON
+
+
+@pytest.mark.parametrize("person", ["", "   ", "\t"])
+def test_a_blank_person_is_a_usage_error(make_workbook: Callable[..., Path], person: str) -> None:
+    """An empty shell variable (``rgpd erase f.xlsx "$NOM" --yes``) erases nobody."""
+    path = make_workbook(**DURAND)
+    data = path.read_bytes()
+    for args in (("erase", path, person, "--yes"), ("export", path, person)):
+        result = run("rgpd", *args)
+        assert result.exit_code == 2, result.output
+        assert "PERSON est vide" in result.stderr.replace("\u00a0", " ")
+    assert path.read_bytes() == data
+
+
+def test_a_name_that_means_several_people_is_refused_under_yes(
+    make_workbook: Callable[..., Path],
+) -> None:
+    path = make_workbook(
+        organisations=[
+            org("Banque Vaugirard", Interlocuteur="Mme Anne Lambert"),
+            org("Clinique du Parc", Interlocuteur="M. Paul Lambert"),
+        ]
+    )
+    data = path.read_bytes()
+    refused = run("rgpd", "erase", path, "Lambert", "--yes", "--today", T)
+    assert refused.exit_code == 2, refused.output
+    message = refused.stderr.replace("\u00a0", " ")
+    assert "« Lambert » désigne 2 personnes différentes" in message
+    assert "Anne Lambert" in message and "Paul Lambert" in message
+    assert path.read_bytes() == data
+    # asked interactively, the volunteer is warned and sees both before answering
+    asked = run("rgpd", "erase", path, "Lambert", "--today", T, input="n\n")
+    assert asked.exit_code == 0 and "désigne 2 personnes" in asked.stderr
+    assert path.read_bytes() == data
+    # the full name erases the one person, even with --yes
+    one = run("rgpd", "erase", path, "Anne Lambert", "--yes", "--today", T)
+    assert one.exit_code == 0 and "1 personne effacée" in one.stdout
+
+
+def test_the_same_person_in_two_organisations_is_one_person(
+    make_workbook: Callable[..., Path],
+) -> None:
+    path = make_workbook(
+        organisations=[
+            org("Banque Vaugirard", Interlocuteur="Mme Anne Lambert"),
+            org("Banque Vaugirard – CSE", Interlocuteur="Anne LAMBERT"),
+        ]
+    )
+    result = run("rgpd", "erase", path, "Lambert", "--yes", "--today", T)
+    assert result.exit_code == 0, result.output
+
+
+def test_erase_through_a_symbolic_link_erases_the_real_workbook(
+    make_workbook: Callable[..., Path],
+) -> None:
+    path = make_workbook(**DURAND)
+    link = path.with_name("lien.xlsx")
+    link.symlink_to(path.name)
+    result = run("rgpd", "erase", link, "Sophie Durand", "--yes", "--today", T)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.resolve() == path.resolve()
+    assert not _traces(path)

@@ -213,8 +213,24 @@ def test_the_variants_file_is_big_enough_and_covers_the_issue() -> None:
         "Occupé": "no-answer",
         "Ne pas rappeler": "opt-out",
         "Doc à envoyer": "send-info",
+        "ne souhaite plus être contacté": "opt-out",  # an opt-out in a sentence
     }.items():
         assert seen[("Resultat", "fr", value)] == code
+    assert seen[("Type", "fr", "École")] == "education"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Ne souhaite pas donner suite",  # not interested, not an opt-out
+        "ne pas rappeler avant janvier",  # a date, not an opt-out
+        "Rappeler",
+        "Refus",
+    ],
+)
+def test_sentences_that_are_not_an_opt_out_are_not_read_as_one(typed: str) -> None:
+    assert list_code("Resultat", typed) != "opt-out"
+    assert list_code("Suivi", typed) != "opposition"
 
 
 @pytest.mark.parametrize("row", variants(), ids=lambda r: f"{r['list']}-{r['lang']}-{r['value']}")
@@ -231,6 +247,7 @@ def test_each_variant_is_read_or_suggested_as_expected(row: dict[str, str]) -> N
 
 # where each list is typed: (sheet key, French header)
 LIST_COLUMNS = {
+    "Type": ("organisations", "Type"),
     "Resultat": ("calls", "Résultat"),
     "Canal": ("calls", "Canal"),
     "Suivi": ("organisations", "Suivi"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -85,6 +86,7 @@ def export_command(path: Path, person: str, fmt: str, today: str | None) -> None
       cbpt-sheets rgpd export suivi.xlsx "Mme Durand"
       cbpt-sheets rgpd export suivi.xlsx s.durand@aphp.fr --format csv > durand.csv
     """
+    _require_person(person)
     day = parse_day(today)
     result = operations.gdpr_export(operations.open_file(path), person, day)
     from cbpt_sheets.render.rgpd import french_spacing
@@ -140,10 +142,24 @@ def erase_command(
         raise click.UsageError(
             "Donnez soit une personne (nom, téléphone ou e-mail), soit --expired (pas les deux)."
         )
+    if person is not None:
+        _require_person(person)
     day = parse_day(today)
     source = operations.open_file(path, write=True)
     plan = operations.plan_erasure(source, day, person, expired, reason, forced())
     from cbpt_sheets.render.rgpd import done_text, french_spacing, preview_text
+
+    distinct = _distinct_names(plan.people) if person is not None else []
+    if len(distinct) > 1:
+        several = french_spacing(
+            f"« {person} » désigne {len(distinct)} personnes différentes : {', '.join(distinct)}."
+        )
+        if yes:  # irreversible: never several people on a guess
+            raise click.UsageError(
+                f"{several} Rien n'a été effacé. Donnez le nom complet, le téléphone ou "
+                "l'e-mail de la personne, ou relancez sans --yes pour voir et confirmer."
+            )
+        click.echo(f"Attention : {several}", err=True)
 
     if not plan.people and plan.copies:
         names = ", ".join(c.name for c in plan.copies)
@@ -184,6 +200,31 @@ def erase_command(
             err=True,
         )
         sys.exit(1)
+
+
+def _require_person(person: str) -> None:
+    """A blank PERSON is a usage error (exit 2): an empty shell variable erases nobody."""
+    if not person.strip():
+        raise click.UsageError(
+            "PERSON est vide : donnez le nom, le téléphone ou l'e-mail de la personne "
+            "(ou --expired pour rgpd erase)."
+        )
+
+
+def _distinct_names(people: list[Any]) -> list[str]:
+    """The different people among ``people`` (one per organisation), by name as typed:
+    the same name in two organisations counts once (accents, case and civility aside)."""
+    from cbpt_sheets.core.names import folded
+
+    seen: dict[str, str] = {}
+    for p in people:
+        label = p.name or ", ".join(sorted(p.phones | p.emails)) or p.organisation
+        key = " ".join(w for w in folded(label).split() if w not in _CIVILITIES)
+        seen.setdefault(key, label)
+    return list(seen.values())
+
+
+_CIVILITIES = frozenset({"m", "m.", "mme", "mlle", "mr", "dr", "me", "pr", "monsieur", "madame"})
 
 
 def _confirmed() -> bool:

@@ -369,6 +369,8 @@ def drafts_for(
     volunteer_email = _lookup(settings.volunteer_emails, volunteer)
     library_address = _lookup(settings.library_addresses, library)
     org_type = ORG_TYPE.by_code(org.type).fr if org.type else None
+    to = action.email if action.email and _ONE_ADDRESS.match(action.email) else None
+    sender = volunteer_email if volunteer_email and _ONE_ADDRESS.match(volunteer_email) else None
     base: dict[str, Any] = {
         "organisation": org.name,
         "le_organisation": with_article(org.name),
@@ -379,7 +381,7 @@ def drafts_for(
         "fonction": role or "",
         "service": _service(department),
         "adresse": _postal_lines(org),
-        "email_destinataire": action.email or "",
+        "email_destinataire": to or "",
         "salutation": greeting(person),
         "appel_precedent": exchange or "",
         "interlocuteur_appel": answered_by or "",
@@ -409,9 +411,20 @@ def drafts_for(
                     "l'adresse e-mail du destinataire (Email interlocuteur d'Organisations, "
                     "ou Email obtenu d'Appels)"
                 )
+            elif not to:
+                missing.append(
+                    f"une adresse e-mail valide pour le destinataire : « {_one_line(action.email)} » "
+                    "n'en est pas une (corrigez Email interlocuteur d'Organisations, "
+                    "ou Email obtenu d'Appels)"
+                )
             if volunteer and not volunteer_email:
                 missing.append(
                     f"l'e-mail de {volunteer} (Paramètres, colonne « E-mail du bénévole »)"
+                )
+            elif volunteer and not sender:
+                missing.append(
+                    f"une adresse e-mail valide pour {volunteer} (Paramètres, colonne "
+                    "« E-mail du bénévole »)"
                 )
         else:
             if not base["adresse"]:
@@ -435,11 +448,35 @@ def drafts_for(
                 kind=kind,
                 text=TEXT_OF[action.action],
                 file_name=file_stem(action) + FILE_SUFFIX[kind],
-                to=action.email if kind == "email" else None,
-                sender=volunteer_email if kind == "email" else None,
+                to=to if kind == "email" else None,
+                sender=sender if kind == "email" else None,
                 subject_hint=action.label,
-                fields={**base, "formule": _closing(kind, base["salutation"])},
+                fields=_one_line_fields({**base, "formule": _closing(kind, base["salutation"])}),
                 missing=missing,
             )
         )
     return out
+
+
+# One address, as a draft's To or From may hold: no space, no line break, no second « @ »,
+# no list separator. A cell holding anything else (two addresses, a line break that
+# would start a new header) leaves the address out and says what to fix.
+_ONE_ADDRESS = re.compile(r"[^\s@,;<>\"]+@[^\s@,;<>\"]+\.[^\s@,;<>\"]+\Z")
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line: every run of spaces, tabs and line breaks as one space."""
+    return " ".join(text.split())
+
+
+def _one_line_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A draft's fields with no line break inside a value (a name typed with Alt+Entrée
+    stays one line in a letter's address block); lists keep one item per line."""
+    return {
+        k: _one_line(v)
+        if isinstance(v, str)
+        else [_one_line(x) for x in v]
+        if isinstance(v, list) and all(isinstance(x, str) for x in v)
+        else v
+        for k, v in fields.items()
+    }

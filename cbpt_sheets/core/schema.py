@@ -283,6 +283,49 @@ class Words:
 # mean two entries is left out (« Refus », « Rappeler », « Mail » in Résultat): it
 # stays a ``not-in-list`` error, so that an opt-out is never read as something else.
 SYNONYMS: dict[str, dict[str, Words]] = {
+    "Type": {
+        "entreprise": Words(
+            (
+                "Entreprise", "Société", "CSE", "Comité d'entreprise", "CE",
+                "Comité social et économique", "PME", "Cabinet", "Commerce",
+            ),
+            ("Company", "Business", "Works council", "Firm"),
+        ),
+        "sante": Words(
+            (
+                "Hôpital", "Clinique", "Centre hospitalier", "CHU", "Maison de santé",
+                "Centre de santé", "Centre de rééducation", "Établissement de soins",
+            ),
+            ("Hospital", "Clinic", "Health centre", "Health center"),
+        ),
+        "seniors": Words(
+            (
+                "EHPAD", "Maison de retraite", "Résidence seniors", "Résidence senior",
+                "Résidence autonomie", "Foyer-logement", "Foyer logement", "Résidence services",
+            ),
+            ("Nursing home", "Retirement home", "Senior residence"),
+        ),
+        "association": Words(
+            ("Asso", "Association loi 1901", "Club", "Amicale", "Centre social"),
+            ("Charity", "Non-profit", "Nonprofit", "Club"),
+        ),
+        "administration": Words(
+            (
+                "Mairie", "Mairie / collectivité", "Collectivité", "Collectivité territoriale",
+                "Administration", "Mairie annexe", "Service public", "Conseil départemental",
+                "Préfecture", "CAF", "CCAS",
+            ),
+            ("Town hall", "City hall", "Local authority", "Public body", "Council"),
+        ),
+        "education": Words(
+            (
+                "École", "Ecole", "Crèche", "Collège", "Lycée", "École maternelle",
+                "École élémentaire", "École primaire", "Établissement scolaire", "Université",
+                "Conservatoire", "Halte-garderie",
+            ),
+            ("School", "Nursery", "College", "University", "Kindergarten"),
+        ),
+    },
     "Resultat": {
         "no-answer": Words(
             (
@@ -848,6 +891,26 @@ LABEL_WORD_INDEX: dict[str, dict[str, str]] = {
 """list -> word_key of each label -> its code (a label typed with other punctuation)."""
 
 
+# An opt-out said in a sentence (« ne souhaite plus être contacté », « refuse d'être
+# rappelée », « ne plus nous appeler »): every form of it, not only the words above,
+# is read as the opt-out (Résultat) or « Ne pas contacter » (Suivi). Matched on
+# ``word_key`` (no accents, no apostrophes, single spaces), whole value only: « ne pas
+# rappeler avant janvier » stays a not-in-list error.
+_OPT_OUT_VERB = r"(?:re)?(?:contact|appel|rappel|sollicit|demarch|telephon)(?:e|es|ee|ees|er|ez|s)?"
+OPT_OUT_PHRASE = re.compile(
+    r"^(?:(?:il|elle|ils|elles|on) )?(?:"
+    r"(?:ne |n )?(?:souhaite|souhaitent|veut|veulent|desire|desirent|voulait|souhaitait)"
+    r" (?:plus|pas|plus jamais|jamais|pas etre|plus etre)(?: etre)?"
+    r"|ne (?:plus|pas|jamais|plus jamais)(?: (?:nous|les|la|le|l|leur|lui))?"
+    r"|(?:refuse|refusent|refus|refuse de|refus de) ?(?:d ?|de )?(?:etre)?"
+    r"|(?:demande|demandent) (?:a|de) ne (?:plus|pas|jamais)(?: etre)?"
+    r") ?" + _OPT_OUT_VERB + r"(?: (?:par|de|du) (?:nous|cbpt|la bibliotheque))?"
+    r"(?: svp| merci| s il vous plait)?$"
+)
+OPT_OUT_CODES = {"Resultat": "opt-out", "Suivi": "opposition"}
+"""The list entry an opt-out sentence names, per list."""
+
+
 def list_code(list_name: str, value: str) -> str | None:
     """The code of a static list entry ``value`` names, or None.
 
@@ -861,7 +924,10 @@ def list_code(list_name: str, value: str) -> str | None:
     if hit is not None:
         return hit[0]
     key = word_key(value)
-    return LABEL_WORD_INDEX[list_name].get(key) or SYNONYM_INDEX.get(list_name, {}).get(key)
+    code = LABEL_WORD_INDEX[list_name].get(key) or SYNONYM_INDEX.get(list_name, {}).get(key)
+    if code is None and list_name in OPT_OUT_CODES and OPT_OUT_PHRASE.match(key):
+        return OPT_OUT_CODES[list_name]
+    return code
 
 
 def list_label(list_name: str, code: str, lang: str = "fr") -> str:

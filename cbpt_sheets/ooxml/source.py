@@ -434,7 +434,15 @@ _POLL_SECONDS = 0.02  # how often a reader waiting for a sheet looks at the insp
 
 
 _DIMENSION = re.compile(
-    rb"<" + _P + rb"dimension\b[^>]*?ref\s*=\s*[\"'][A-Za-z$]*\d*:?[A-Za-z$]*(\d+)"
+    rb"<" + _P + rb"dimension\b[^>]*?ref\s*=\s*[\"'][A-Za-z$]*\d*:?\$?([A-Za-z]*)\$?(\d+)"
+)
+MAX_READ_COLUMN = 256  # IV, the old Excel limit; the widest CBPT sheet has fewer than 40
+# a cell whose column is past MAX_READ_COLUMN: three letters, or two from JA on
+_FAR_COLUMN = re.compile(rb"\br\s*=\s*[\"'](?:[A-Za-z]{3}|[J-Zj-z][A-Za-z])\d+[\"']")
+_FAR_CELL = re.compile(
+    rb"<" + _P + rb"c\b[^>]*?\br\s*=\s*[\"'](?:[A-Za-z]{3}|[J-Zj-z][A-Za-z])\d+[\"'][^>]*?"
+    rb"(?:/>|>.*?</" + _P + rb"c\s*>)",
+    re.S,
 )
 _DIMENSION_TAG = re.compile(rb"<" + _P + rb"dimension\b[^>]*/>")
 _ROW_MIN_BYTES = 20  # the fewest bytes a row takes: <row r="1"><c r="A1"/></row>
@@ -461,7 +469,12 @@ class Trim:
 
     @classmethod
     def of(cls, xml: bytes) -> Trim | None:
-        """The trimmed part, or None when the sheet has no long run of empty rows."""
+        """The trimmed part, or None when the sheet has no long run of empty rows and no
+        cell past column ``MAX_READ_COLUMN`` (such cells are left out of the reading:
+        one stray cell in column XFD would make calamine lay out 16 384 columns)."""
+        far = _FAR_COLUMN.search(xml) is not None
+        if far:
+            xml = _FAR_CELL.sub(b"", xml)
         tags = list(_ROW_TAG.finditer(xml))
         numbers: list[int] = []
         row = 0
@@ -471,6 +484,10 @@ class Trim:
             numbers.append(row)
         gaps = [i for i in range(1, len(numbers)) if numbers[i] - numbers[i - 1] > _TRIM_GAP]
         if not gaps:
+            if far:
+                return cls(
+                    _DIMENSION_TAG.sub(b"", xml, 1), list(range(1, max(numbers, default=0) + 1))
+                )
             return None
         shift_at = dict.fromkeys(range(len(numbers)), 0)
         shift = 0
@@ -604,9 +621,11 @@ class PendingBook:
             with self._archive.open(info) as fh:
                 head = fh.read(4096)
             m = _DIMENSION.search(head)
-            if m is not None and info.file_size >= int(m[1]) * _ROW_MIN_BYTES:
-                return None  # as many bytes as its declared rows need: no long empty run
-            if m is None and info.file_size > _TRIM_SMALL_PART:
+            far = m is not None and column_number(m[1].decode("ascii")) > MAX_READ_COLUMN
+            fits = m is not None and info.file_size >= int(m[2]) * _ROW_MIN_BYTES
+            # A big part whose extent is plausible is read as it is; a small one is looked
+            # at whatever it declares (a cell written past its extent by another tool).
+            if info.file_size > _TRIM_SMALL_PART and not far and (m is None or fits):
                 return None
             xml = self._archive.read(info)
         except (KeyError, zipfile.BadZipFile, zlib.error, OSError, EOFError):
@@ -619,7 +638,7 @@ class PendingBook:
             num = _ROW_NUM.search(tag[1])
             last = int(num[1]) if num else last
         count = xml.count(b"<row") + xml.count(b":row")
-        if last is None or last <= count + _TRIM_GAP:
+        if (last is None or last <= count + _TRIM_GAP) and not _FAR_COLUMN.search(xml):
             return None
         return Trim.of(xml)
 
