@@ -1522,7 +1522,7 @@ def network_view(paths: list[Path], today: dt.date, output: Path | None = None) 
     if output is not None:
         from cbpt_sheets.ooxml.network import save_network_workbook
 
-        rows = network_rows(libraries)
+        rows = network_rows(libraries, duplicates)
         try:
             save_network_workbook(output, rows, duplicates, libraries[0].workbook.settings, today)
         except OSError as exc:
@@ -1539,7 +1539,7 @@ def network_findings(
     from cbpt_sheets.core.a1 import column_letter
     from cbpt_sheets.core.checks import report_of
     from cbpt_sheets.core.checks.findings import FINDINGS
-    from cbpt_sheets.core.codes import STAGES
+    from cbpt_sheets.core.codes import STAGES, Stage
     from cbpt_sheets.core.models import Finding
     from cbpt_sheets.core.network import Library, others_working_with
     from cbpt_sheets.core.plan import plan_histories
@@ -1561,16 +1561,18 @@ def network_findings(
     added = []
     for entry, other, _reasons in others_working_with(mine, theirs):
         stage = STAGES.get(other.stage, other.stage)
+        variant = "opt-out" if other.stage == Stage.DO_NOT_CONTACT else None
         added.append(
             Finding(
                 code="approached-by-other-library",
-                severity=kind.severity,
+                severity=kind.severity_of(variant),
                 sheet=sheet.name,
                 cell=f"{letter}{entry.row}",
                 row=entry.row,
                 column=ORGANISATIONS.column("name").header(raw.lang),
                 value=entry.organisation,
                 message=kind.message(
+                    variant,
                     name=other.organisation,
                     library=other.library,
                     file=Path(other.file).name,

@@ -202,6 +202,27 @@ def test_network_workbook_checks_clean_and_keeps_each_action(
         if row[0]
     }
     by_name = {a["organisation"]: a for a in merged}
+    # the copies the network workbook sets aside: (file, Nom) of each duplicate's entries
+    refused: set[tuple[str, str]] = set()
+    paused: set[tuple[str, str]] = set()
+    for dup in doc["duplicates"]:
+        entries = dup["entries"]
+        opt_out = any(e["stage"] == "do-not-contact" for e in entries)
+        for e in entries:
+            where = (e["file"], e["organisation"])
+            if opt_out and e["stage"] != "do-not-contact":
+                refused.add(where)
+            elif (
+                not opt_out
+                and e["file"] != dup["keeper"]
+                and e["stage"]
+                not in (
+                    "do-not-contact",
+                    "closed",
+                    "partner",
+                )
+            ):
+                paused.add(where)
     total = 0
     source_library = {
         "a": "Paris 15 – Vaugirard",
@@ -221,10 +242,17 @@ def test_network_workbook_checks_clean_and_keeps_each_action(
             library = action["library"] or source_library[key]  # a blank one is filled
             there = [by_name[n] for n in candidates if libraries[n] == library]
             assert len(there) == 1, (action["organisation"], candidates)
-            assert there[0]["action"] == action["action"], action["organisation"]
-            assert there[0]["due"] == action["due"]
-            assert there[0]["stage"] == action["stage"]
+            entry = (str(path), action["organisation"])
+            if entry in refused:  # another library was asked not to call it: nobody calls
+                assert there[0]["stage"] == "do-not-contact", action["organisation"]
+            elif entry in paused:  # another library keeps the contact: paused here
+                assert there[0]["action"] == "none" and there[0]["stage"] == "paused"
+            else:
+                assert there[0]["action"] == action["action"], action["organisation"]
+                assert there[0]["due"] == action["due"]
+                assert there[0]["stage"] == action["stage"]
     assert total == len(merged)
+    assert paused, "the example network has duplicates kept by one library"
     # the network workbook works with the other commands, network included
     again = run_json("network", out, network["a"], "--today", DAY, "--format", "json")
     assert again["duplicates"]
@@ -318,3 +346,54 @@ def test_a_duplicate_holds_one_entry_per_workbook_and_shared_numbers_do_not_iden
         files = [f for f, _ in group]
         assert len(files) == len(set(files)), group
     assert not any(("d.xlsx", 2) in g for g in groups)  # a shared switchboard identifies nobody
+
+
+@pytest.mark.parametrize("how", ["call", "suivi"])
+def test_an_opt_out_in_one_library_holds_for_the_whole_network(tmp_path: Path, how: str) -> None:
+    """Vaugirard was asked never to call the Mairie again (a call, or only Suivi « Ne pas
+    contacter »); Plaisance, with the same organisation under another name, has a
+    meeting planned: the network workbook and ``check --network`` both stop Plaisance."""
+    refusing = (
+        {"calls": [call("Mairie du 14e", TODAY - dt.timedelta(days=20), "Refus d'être recontacté")]}
+        if how == "call"
+        else {}
+    )
+    mairie = org("Mairie du 14e", "75014", "01 53 90 67 14", Bibliothèque="Paris 15")
+    if how == "suivi":
+        mairie["Suivi"] = "Ne pas contacter"
+    a = build_workbook(tmp_path / "vaugirard.xlsx", organisations=[mairie], **refusing)
+    b = build_workbook(
+        tmp_path / "plaisance.xlsx",
+        organisations=[
+            org("Mairie 14ème", "75014", "01 53 90 67 14", Bibliothèque="Paris 14"),
+            org("Boulangerie Martin", "75014", "01 45 40 00 01", Bibliothèque="Paris 14"),
+        ],
+        calls=[call("Mairie 14ème", TODAY - dt.timedelta(days=5), "Entretien – RDV fixé")],
+        appointments=[
+            {
+                "Date": TODAY + dt.timedelta(days=9),
+                "Heure": "10h",
+                "Organisation": "Mairie 14ème",
+                "Lieu": "Chez eux",
+                "Statut": "Confirmé",
+            }
+        ],
+    )
+    out = tmp_path / "reseau.xlsx"
+    run_json("network", a, b, "--today", DAY, "--output", out, "--format", "json")
+    actions = {x["organisation"]: x for x in run_json("next", out, "--today", DAY, "--format", "json")["actions"]}  # fmt: skip
+    assert actions["Mairie 14ème"]["stage"] == "do-not-contact"
+    assert actions["Mairie 14ème"]["action"] == "none" and actions["Mairie 14ème"]["due"] is None
+    assert actions["Mairie du 14e"]["stage"] == "do-not-contact"
+    assert actions["Boulangerie Martin"]["stage"] != "do-not-contact"  # the others untouched
+    wb = openpyxl.load_workbook(out)
+    headers = [c.value for c in wb["Organisations"][1]]
+    row = next(r for r in wb["Organisations"].iter_rows(min_row=2, values_only=True) if r[headers.index("Nom")] == "Mairie 14ème")  # fmt: skip
+    assert row[headers.index("Suivi")] == "Ne pas contacter"
+    assert "l'a demandé à la bibliothèque" in row[headers.index("Notes")]
+    # Plaisance's own check, against Vaugirard's workbook: an error, not a mere warning
+    result = runner.invoke(cli, ["check", str(b), "--network", str(a), "--today", DAY])
+    assert result.exit_code == 1, result.output
+    assert (
+        "de ne plus être contactée" in result.stdout and "annulez tout rendez-vous" in result.stdout
+    )

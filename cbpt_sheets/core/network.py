@@ -340,12 +340,15 @@ def others_working_with(
     mine: Sequence[Entry], others: Sequence[Entry]
 ) -> list[tuple[Entry, Entry, list[str]]]:
     """(my entry, the other library's entry, reasons) for each of my organisations that
-    another library already works with (it contacted it, or it is a partner)."""
+    another library already works with (it contacted it, or it is a partner) or was
+    asked not to call (« Ne pas contacter », even with no contact logged)."""
     found: list[tuple[Entry, Entry, list[str]]] = []
     own = set(mine)
     for dup in find_duplicates([*mine, *others]):
         mine_here = [e for e in dup.entries if e in own]
-        theirs = [e for e in dup.entries if e not in own and e.worked]
+        theirs = [
+            e for e in dup.entries if e not in own and (e.worked or e.stage == Stage.DO_NOT_CONTACT)
+        ]
         if not mine_here or not theirs:
             continue
         best = keeper(theirs)
@@ -389,7 +392,17 @@ _CONTACT_FIELDS = tuple(k for k in Contact.model_fields if k != "row")
 _APPOINTMENT_FIELDS = tuple(k for k in Appointment.model_fields if k != "row")
 
 
-def network_rows(libraries: Sequence[Library]) -> NetworkRows:
+NETWORK_OPT_OUT_NOTE = (
+    "Ne pas contacter : l'organisation l'a demandé à la bibliothèque {library} "
+    "(« {organisation} », {file})."
+)
+NETWORK_KEEPER_NOTE = (
+    "En pause dans le réseau : c'est la bibliothèque {library} qui garde le contact "
+    "(« {organisation} », {file}) ; accordez-vous avec elle avant d'appeler."
+)
+
+
+def network_rows(libraries: Sequence[Library], duplicates: Sequence[Duplicate] = ()) -> NetworkRows:
     """Every organisation, contact and appointment of the libraries, in one workbook's rows.
 
     IDs are renumbered ``ORG-0001``... in file order (two libraries both have an
@@ -398,6 +411,11 @@ def network_rows(libraries: Sequence[Library]) -> NetworkRows:
     organisation by its new Nom. A blank Bibliothèque is filled with the source's
     library. Rows that name no organisation keep their text (the check of the network
     workbook shows them, as it did in their own workbook).
+
+    ``duplicates`` (``find_duplicates`` of the same libraries): an organisation one
+    library was asked not to call is « Ne pas contacter » in every copy, and the copies
+    of the libraries that do not keep the contact are « En pause », each with a note
+    saying why: the plan of the network workbook never advises calling them.
     """
     rows: dict[str, list[dict[str, Any]]] = {"organisations": [], "calls": [], "appointments": []}
     placed: dict[tuple[str, int], tuple[str, str]] = {}
@@ -445,6 +463,42 @@ def network_rows(libraries: Sequence[Library]) -> NetworkRows:
         for app in source.workbook.appointments:
             if id(app) not in linked:
                 rows["appointments"].append({k: getattr(app, k) for k in _APPOINTMENT_FIELDS})
+    _one_voice(rows["organisations"], placed, duplicates)
     for sheet in ("calls", "appointments"):
         rows[sheet].sort(key=lambda r: (r.get("date") or dt.date.min, folded(r["organisation"])))
     return NetworkRows(rows, placed, volunteers, names)
+
+
+_SETTLED = frozenset({Stage.DO_NOT_CONTACT, Stage.CLOSED, Stage.PARTNER})
+_SETTLED_TRACKING = frozenset({"opposition", "clos", "partenaire"})
+
+
+def _one_voice(
+    organisations: list[dict[str, Any]],
+    placed: dict[tuple[str, int], tuple[str, str]],
+    duplicates: Sequence[Duplicate],
+) -> None:
+    """Set Suivi and a note on the copies of each duplicate (see ``network_rows``)."""
+    by_id = {r["id"]: r for r in organisations}
+    for dup in duplicates:
+        refused = [e for e in dup.entries if e.stage == Stage.DO_NOT_CONTACT]
+        source = refused[0] if refused else dup.keeper_entry
+        note = (NETWORK_OPT_OUT_NOTE if refused else NETWORK_KEEPER_NOTE).format(
+            library=source.library, organisation=source.organisation, file=source.file
+        )
+        for entry in dup.entries:
+            if not refused and entry is source:
+                continue
+            where = placed.get((entry.file, entry.row))
+            record = by_id.get(where[1]) if where else None
+            if record is None:
+                continue
+            if refused:
+                if entry.stage == Stage.DO_NOT_CONTACT:
+                    continue  # its own refusal, already in its rows
+                record["tracking"] = "opposition"
+            elif entry.stage not in _SETTLED and record.get("tracking") not in _SETTLED_TRACKING:
+                record["tracking"] = "pause"
+            else:
+                continue
+            record["notes"] = " – ".join(p for p in (note, record.get("notes")) if p)

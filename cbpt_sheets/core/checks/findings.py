@@ -329,6 +329,13 @@ _DECLARED: tuple[FindingType, ...] = (
         "warning",
         "« {name} » est déjà suivie par la bibliothèque {library} (classeur {file}, "
         "étape\u00a0: {stage}). Accordez-vous avec elle avant de la contacter.",
+        variants={
+            # an opt-out holds for the whole network: never a mere « accordez-vous »
+            "opt-out": "« {name} » a demandé à la bibliothèque {library} (classeur {file}) "
+            "de ne plus être contactée. Ne l'appelez pas, annulez tout rendez-vous prévu "
+            "avec elle, et mettez son Suivi à « Ne pas contacter ».",
+        },
+        variant_severity={"opt-out": "error"},
     ),
 )
 
