@@ -56,7 +56,7 @@ def test_holds_exactly_the_follow_up_lists_dated_actions(
     by_org = {str(e["X-CBPT-ORGANISATION"]): e for e in actions}
     for item in items:
         event = by_org[item["organisation"]]
-        assert str(event["SUMMARY"]) == item["label"]
+        assert str(event["SUMMARY"]) == f"{item['organisation']} – {item['label']}"
         when = start(event)
         day = when.date() if isinstance(when, dt.datetime) else when
         assert day.isoformat() == item["due"]
@@ -207,3 +207,41 @@ def test_slots_read_as_hours(slot: str, hours: Any) -> None:
         assert found is None
     else:
         assert found == (dt.time(*hours[0]), dt.time(*hours[1]))
+
+
+def test_a_meeting_with_an_organisation_that_opted_out_is_cancelled(
+    make_workbook: Any, tmp_path: Path
+) -> None:
+    """It asked not to be called after the meeting was planned: the calendar shows the
+    meeting cancelled, and the next action says to cancel it."""
+    path = make_workbook(
+        organisations=[{"Nom": "Mairie du 14e", "Standard": "01 53 90 67 14"}],
+        calls=[
+            {
+                "Date": TODAY - dt.timedelta(days=20),
+                "Organisation": "Mairie du 14e",
+                "Résultat": "Entretien – RDV fixé",
+            },
+            {
+                "Date": TODAY - dt.timedelta(days=3),
+                "Organisation": "Mairie du 14e",
+                "Résultat": "ne souhaite plus être contacté",
+            },
+        ],
+        appointments=[
+            {
+                "Date": TODAY + dt.timedelta(days=6),
+                "Heure": "10h",
+                "Organisation": "Mairie du 14e",
+                "Lieu": "Chez eux",
+                "Statut": "Proposé",
+            }
+        ],
+    )
+    (event,) = [e for e in events(export(path, tmp_path / "a.ics")) if "Mairie" in str(e["SUMMARY"])]  # fmt: skip
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert "annulé (ne plus contacter" in str(event["SUMMARY"])
+    (action,) = json.loads(run("next", path, "--today", DAY, "--format", "json").stdout)["actions"]
+    assert action["stage"] == "do-not-contact" and action["due"] is None
+    day = (TODAY + dt.timedelta(days=6)).strftime("%d/%m/%Y")
+    assert f"annuler le rendez-vous du {day}" in action["label"]

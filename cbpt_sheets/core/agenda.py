@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import phonenumbers
 
 from cbpt_sheets.core import values
+from cbpt_sheets.core.codes import Stage
 from cbpt_sheets.core.followup import CATEGORY_LABELS, CATEGORY_OF, followup, matches
 from cbpt_sheets.core.french import format_time
 from cbpt_sheets.core.models import Appointment, NextAction, Organisation
@@ -163,7 +164,7 @@ def _action_event(history: History, action: NextAction) -> Event:
         key=f"{org_key(action.id, action.organisation)}|action|{action.action}",
         kind="action",
         action=action.action,
-        summary=action.label,
+        summary=f"{action.organisation} – {action.label}",  # a calendar shows the title alone
         day=action.due,
         start=start,
         end=end,
@@ -197,6 +198,9 @@ def _appointment_events(
             continue
         status = STATUS_OF.get(app.status, "TENTATIVE")
         word = {"cancelled": "annulé", "postponed": "reporté"}.get(app.status)
+        if action.stage == Stage.DO_NOT_CONTACT and status != "CANCELLED":
+            # it asked not to be contacted: the meeting does not take place
+            status, word = "CANCELLED", "annulé (ne plus contacter, à sa demande)"
         person = app.contact or action.contact
         summary = f"Rendez-vous{f' {word}' if word else ''}\u00a0: {org.name}" + (
             f" avec {person}" if person else ""

@@ -627,14 +627,27 @@ def _decide(h: History, settings: Settings, today: dt.date, lang: str = "fr") ->
             )
         else:
             reason = t("Suivi : Ne pas contacter", "Follow-up: Do not contact")
+        label = t(
+            "Ne plus contacter cette organisation, à sa demande",
+            "Do not contact this organisation again, at its request",
+        )
+        # a meeting still planned with it: to cancel (its Statut), never to prepare
+        planned = [
+            a
+            for a in apps
+            if a.status in ACTIVE_STATUSES and a.date is not None and a.date >= today
+        ]
+        if planned:
+            day = d(min(a.date for a in planned if a.date is not None))
+            label += t(
+                f", et annuler le rendez-vous du {day} (Statut « Annulé » dans Rendez-vous)",
+                f", and cancel the meeting of {day} (Status “Cancelled” in Appointments)",
+            )
         return _Outcome(
             rule="1",
             stage=Stage.DO_NOT_CONTACT,
             action=Action.NONE,
-            label=t(
-                "Ne plus contacter cette organisation, à sa demande",
-                "Do not contact this organisation again, at its request",
-            ),
+            label=label,
             due=None,
             reason=reason,
         )
