@@ -606,3 +606,35 @@ def test_erase_through_a_symbolic_link_erases_the_real_workbook(
     assert result.exit_code == 0, result.output
     assert link.is_symlink() and link.resolve() == path.resolve()
     assert not _traces(path)
+
+
+def test_a_note_naming_the_person_by_civility_and_surname_is_found_and_erased(
+    make_workbook: Callable[..., Path],
+) -> None:
+    path = make_workbook(
+        organisations=[org("Hôpital Saint-Joseph", Interlocuteur="Mme Sophie Lemaître")],
+        calls=[
+            call(
+                "Hôpital Saint-Joseph",
+                D(2026, 11, 20),
+                "Entretien – à rappeler",
+                Interlocuteur="Mme Sophie Lemaître",
+                Notes="Rappeler Mme Lemaître, elle est en réunion",
+            ),
+            call(
+                "Hôpital Saint-Joseph",
+                D(2026, 11, 22),
+                "Pas de réponse",
+                Notes="Standard fermé le samedi",  # names nobody: kept
+            ),
+        ],
+    )
+    exported = json.loads(run("rgpd", "export", path, "Sophie Lemaître", "--today", T).stdout)
+    values = [c["value"] for c in exported["cells"]]
+    assert "Rappeler Mme Lemaître, elle est en réunion" in values
+    assert "Standard fermé le samedi" not in values
+    erased = run("rgpd", "erase", path, "Sophie Lemaître", "--yes", "--today", T)
+    assert erased.exit_code == 0, erased.output
+    text = " ".join(_parts(path).values())
+    assert "Lemaître" not in text and "Lemaitre" not in text
+    assert "Standard fermé le samedi" in text

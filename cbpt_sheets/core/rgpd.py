@@ -159,6 +159,9 @@ _WORD = re.compile(r"\w+")
 _NON_DIGIT = re.compile(r"\D")
 
 
+_CIVILITY_WORDS = "|".join(sorted((re.escape(c) for c in CIVILITIES), key=len, reverse=True))
+
+
 def name_tokens(text: str) -> tuple[str, ...]:
     """A person's name for matching: folded words, civilities left out (``Mme Durand`` -> durand)."""
     return tuple(w for w in _WORD.findall(fold(text)) if w not in CIVILITIES)
@@ -251,6 +254,13 @@ class Person:
         folded = " ".join(_WORD.findall(fold(text)))
         for tokens in self.tokens:
             if tokens and re.search(r"(?<!\w)" + re.escape(" ".join(tokens)) + r"(?!\w)", folded):
+                return True
+            # « Rappeler Mme Lemaître » for Mme Sophie Lemaître: a civility and the surname,
+            # as volunteers write notes
+            if len(tokens) >= 2 and re.search(
+                r"(?<!\w)(?:" + _CIVILITY_WORDS + r") " + re.escape(tokens[-1]) + r"(?!\w)",
+                folded,
+            ):
                 return True
         lower = text.lower()
         if any(e in lower for e in self.emails):
