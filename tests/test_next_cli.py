@@ -239,3 +239,30 @@ def test_progress_shows_only_on_a_terminal_for_big_text_output(
     with cli_module.progress(big, "text"):
         pass
     assert capsys.readouterr().err == ""
+
+
+def test_a_recontact_date_that_has_passed_says_to_recontact(make_workbook: Any) -> None:
+    """Rule 29 once its wait is over: an overdue action that says what to do, not
+    « Rien à faire pour l'instant » (volunteer report)."""
+    import datetime as dt
+    import json
+
+    from click.testing import CliRunner
+
+    from cbpt_sheets.cli import cli
+
+    path = make_workbook(
+        organisations=[{"Nom": "Crèche Les Petits Loups", "Standard": "01 45 00 00 09"}],
+        calls=[
+            {
+                "Date": dt.date(2023, 3, 10),
+                "Organisation": "Crèche Les Petits Loups",
+                "Résultat": "Entretien – pas intéressé",
+            }
+        ],
+    )
+    out = CliRunner().invoke(cli, ["next", str(path), "--today", "2026-12-01", "--format", "json"])
+    (action,) = json.loads(out.stdout)["actions"]
+    assert action["action"] == "recontact-later" and action["stage"] == "closed"
+    assert action["label"].startswith("Recontacter au 01 45 00 00 09")
+    assert "Rien à faire" not in action["label"] and "10/03/2023" in action["label"]

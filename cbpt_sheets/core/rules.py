@@ -1136,6 +1136,14 @@ def _decide(h: History, settings: Settings, today: dt.date, lang: str = "fr") ->
             f"Rien à faire pour l'instant : recontacter après le {d(due)}",
             f"Nothing to do for now: contact again after {d(due)}",
         )
+        if due <= today:  # the wait is over: say what to do, not « nothing to do »
+            where = f"au {phone}" if phone else "l'organisation"
+            label = t(
+                f"Recontacter {where} : pas intéressée "
+                f"le {d(latest.date)}, le délai de {settings.recontact_months} mois est passé",
+                f"Contact again{' on ' + phone if phone else ''}: not interested on "
+                f"{d(latest.date)}, the {settings.recontact_months}-month wait is over",
+            )
         return _Outcome(
             rule="29",
             stage=Stage.CLOSED,
