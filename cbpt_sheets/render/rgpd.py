@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from cbpt_sheets.operations import ErasurePlan, ErasureResult, GdprListResult
 
 EXPORT_KEYS = ("sheet", "cell", "column", "value")
+EXPORT_HEADERS = ("Feuille", "Cellule", "Colonne", "Valeur")
+"""The CSV's header row: the access export is sent to the person, in French (the
+JSON keep ``EXPORT_KEYS``, the contract of interfaces.md)."""
 NBSP = "\u00a0"
 _BEFORE = re.compile(r" ([:;?!»])")
 _AFTER = re.compile(r"« ")
@@ -73,7 +76,7 @@ def export_csv(cells: Iterable[PersonCell]) -> str:
     """One person's cells as CSV for a French Excel: BOM, ``;``, formulas neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_KEYS)
+    writer.writerow(EXPORT_HEADERS)
     for c in cells:
         data = c.as_json()
         writer.writerow([safe_cell("" if data[k] is None else data[k]) for k in EXPORT_KEYS])
