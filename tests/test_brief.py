@@ -97,3 +97,14 @@ def test_unknown_organisation_suggests_close_names() -> None:
         brief(book(), "Hopital Neker", T)
     assert info.value.exit_code == 2
     assert "«\u00a0Hôpital Necker\u00a0»" in str(info.value)
+
+
+def test_no_pitch_in_the_brief_of_an_organisation_that_opted_out() -> None:
+    wb = book()
+    wb.organisations[1] = wb.organisations[1].model_copy(update={"tracking": "opposition"})
+    b = brief(wb, "Hôpital Necker", T)
+    assert b.next_action.stage == "do-not-contact" and b.assets == []
+    text = brief_text(b)
+    assert "Nos atouts" not in text and "Quoi dire" not in text
+    assert "Ne plus contacter" in text
+    assert "Nos atouts" not in [row[0] for row in fiche_grid(b).rows if row]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cbpt_sheets.core.codes import stage_name
+from cbpt_sheets.core.codes import Stage, stage_name
 from cbpt_sheets.core.drafts import draft_names
 from cbpt_sheets.core.french import format_date as d
 from cbpt_sheets.core.french import format_time as hm
@@ -224,6 +224,7 @@ def brief(
         appointments=[shown(line) for line in meetings],
         next_action=action,
         talking_points=list(action.talking_points),  # they follow the stage (next-actions.md)
-        assets=[a(lang) for a in ASSET_TEXTS],
+        # no pitch for an organisation that asked not to be contacted
+        assets=[] if action.stage == Stage.DO_NOT_CONTACT else [a(lang) for a in ASSET_TEXTS],
         drafts=draft_names(action, org),
     )

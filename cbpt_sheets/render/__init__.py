@@ -87,7 +87,7 @@ def unmatched_line(unmatched: Sequence[Unmatched]) -> str | None:
         f"{n} ligne{'s' if n > 1 else ''} d'appel ou de rendez-vous "
         f"{'ne nomment' if n > 1 else 'ne nomme'} aucune organisation connue et "
         f"{'ont été laissées' if n > 1 else 'a été laissée'} de côté ({cells}) : "
-        "lancez « cbpt-sheets check » pour les corriger."
+        f"lancez « cbpt-sheets check » pour {'les' if n > 1 else 'la'} corriger."
     )
 
 
@@ -212,8 +212,9 @@ def brief_text(b: Brief, width: int = 100, lang: str = "fr") -> str:
     if b.talking_points:
         out += ["", Sheets.WHAT_TO_SAY(lang)]
         out += bullets(b.talking_points)
-    out += ["", Sheets.ASSETS(lang)]
-    out += bullets(b.assets)
+    if b.assets:
+        out += ["", Sheets.ASSETS(lang)]
+        out += bullets(b.assets)
     text = "\n".join(out) + "\n"
     return typo(text) if lang != "en" else text
 
@@ -362,7 +363,8 @@ def fiche_grid(b: Brief, lang: str = "fr") -> SheetGrid:
         section(Sheets.APPOINTMENTS(lang), [["", a] for a in b.appointments])
     if b.talking_points:
         section(Sheets.WHAT_TO_SAY(lang), [["•", p] for p in b.talking_points])
-    section(Sheets.ASSETS(lang), [["•", p] for p in b.assets])
+    if b.assets:
+        section(Sheets.ASSETS(lang), [["•", p] for p in b.assets])
     return SheetGrid(
         name=BRIEF_SHEET.name(lang),
         rows=_typo_rows(rows) if lang != "en" else rows,
