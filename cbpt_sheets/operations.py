@@ -327,6 +327,7 @@ class NextResult:
     ids_assigned: int = 0
     missing_columns: list[str] = field(default_factory=list)  # computed columns absent
     written: bool = False
+    partial: list[str] = field(default_factory=list)  # what the plan could not read (partial)
 
     @property
     def cell_count(self) -> int:
@@ -375,8 +376,9 @@ def next_cells(
 def next_actions(source: Source, today: dt.date, sink: Sink | None = None) -> NextResult:
     """``next``: every organisation's next action; with a sink, ``next --write``."""
     raw, planned = _read_and_plan(source, today)
+    partial = partial_notices(planned.report)
     if sink is None:
-        return NextResult(today, planned.actions, planned.unmatched)
+        return NextResult(today, planned.actions, planned.unmatched, partial=partial)
     from cbpt_sheets.core.schema import COMPUTED_KEYS, ORGANISATIONS
 
     orgs = raw.sheets["organisations"]
@@ -385,7 +387,26 @@ def next_actions(source: Source, today: dt.date, sink: Sink | None = None) -> Ne
     ]
     cells, assigned = next_cells(raw, planned.actions)
     written = sink.write(Changes(cells=cells)) if cells else False
-    return NextResult(today, planned.actions, planned.unmatched, cells, assigned, missing, written)
+    return NextResult(
+        today, planned.actions, planned.unmatched, cells, assigned, missing, written, partial
+    )
+
+
+PARTIAL_CODES = frozenset({"missing-column"})
+"""Warnings that mean the plan was made without a column it reads (Suivi, issue 14's
+review): every answer built on it says so."""
+
+
+def partial_notices(report: Report | None) -> list[str]:
+    """« Organisations : La colonne « Suivi » est absente… » for each ``PARTIAL_CODES``
+    warning of the check the plan was made from (the plan goes on; it says so)."""
+    if report is None:
+        return []
+    return [
+        f"{f.sheet}{'!' + f.cell if f.cell else ''} : {f.message}"
+        for f in report.findings
+        if f.code in PARTIAL_CODES and f.severity == "warning"
+    ]
 
 
 # ---------------------------------------------------------------- follow-up list
@@ -447,6 +468,7 @@ class FollowUpResult:
     sheet: str  # its name in the workbook (Suivi, Follow-up)
     written: bool = False
     unmatched: list[Unmatched] = field(default_factory=list)  # rows naming no organisation
+    partial: list[str] = field(default_factory=list)  # what the plan could not read
 
 
 def _unknown_names(actions: list[NextAction], filters: FollowUpFilters) -> list[UnknownName]:
@@ -497,6 +519,7 @@ def followup_list(
         named.name,
         written,
         planned.unmatched,
+        partial_notices(planned.report),
     )
 
 

@@ -418,3 +418,59 @@ def test_two_organisations_with_one_name_are_both_blocked(
     actions = planned(path).actions
     assert [a.action for a in actions] == ["correct-entry", "correct-entry"]
     assert all(b.code == "duplicate-name" for a in actions for b in a.blocked_by)
+
+
+# ---------------------------------------------------------------- the Suivi column lost
+
+
+@pytest.mark.parametrize("mode", ["renamed", "emptied", "deleted"])
+def test_an_opt_out_in_suivi_survives_a_lost_header_or_is_said(
+    make_workbook: Callable[..., Path], mode: str
+) -> None:
+    """Suivi carries « Ne pas contacter »: a renamed or emptied header is recognised by its
+    values (and said); a deleted column is said on every answer (attack review)."""
+    import json
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from cbpt_sheets.cli import cli
+
+    path = make_workbook(
+        organisations=[
+            prepared(NAME, Suivi="Ne pas contacter"),
+            prepared(OTHER, Suivi="Actif"),
+            prepared("Crèche Les Lutins", Suivi="En pause"),
+        ]
+    )
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Organisations"]
+    col = [c.value for c in ws[1]].index("Suivi") + 1
+    if mode == "renamed":
+        ws.cell(1, col).value = "État du dossier"
+    elif mode == "emptied":
+        ws.cell(1, col).value = None
+    else:
+        ws.delete_cols(col)
+    wb.save(path)
+    runner = CliRunner()
+    report = json.loads(
+        runner.invoke(
+            cli, ["check", str(path), "--today", T.isoformat(), "--format", "json"]
+        ).stdout
+    )
+    done = runner.invoke(cli, ["next", str(path), "--today", T.isoformat(), "--format", "json"])
+    stages = {a["organisation"]: a["stage"] for a in json.loads(done.stdout)["actions"]}
+    for f in report["findings"]:  # French typography's no-break spaces read as spaces
+        f["message"] = f["message"].replace("\u00a0", " ")
+    if mode == "deleted":
+        (finding,) = [f for f in report["findings"] if f["code"] == "missing-column"]
+        assert finding["severity"] == "warning" and "« Suivi »" in finding["message"]
+        assert "données incomplètes" in done.stderr and "Suivi" in done.stderr
+        assert stages[NAME] != "do-not-contact"  # nothing to read it from: and it is said
+    else:
+        (finding,) = [f for f in report["findings"] if f["code"] == "unknown-column"]
+        assert finding["severity"] == "warning" and "lue comme « Suivi »" in finding["message"]
+        assert stages[NAME] == "do-not-contact" and stages["Crèche Les Lutins"] == "paused"
+        assert stages[OTHER] != "do-not-contact"
+        assert "données incomplètes" not in done.stderr

@@ -22,6 +22,7 @@ from cbpt_sheets.cli.app import (
     parse_day,
     progress,
     say,
+    say_partial,
     today_option,
     width,
 )
@@ -50,6 +51,8 @@ def next_command(path: Path, today: str | None, fmt: str, write: bool) -> None:
     with progress(path, fmt):
         result = operations.next_actions(source, day, source.sink(forced()) if write else None)
     from cbpt_sheets.render import actions_text, next_json
+
+    say_partial(result.partial)
 
     if write:
         n = result.cell_count

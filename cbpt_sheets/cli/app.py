@@ -143,6 +143,12 @@ def say(message: str, err: bool = False, nl: bool = True) -> None:
     click.echo(typo(message), err=err, nl=nl)
 
 
+def say_partial(notices: list[str]) -> None:
+    """On stderr (never in a JSON or CSV output): what the plan was made without."""
+    for notice in notices:
+        say(f"Attention, calcul sur des données incomplètes : {notice}", err=True)
+
+
 FIRST_DAY = dt.date(1900, 1, 1)  # a spreadsheet's dates start in 1900
 LAST_DAY = dt.date(9999, 12, 31)
 

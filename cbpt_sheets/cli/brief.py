@@ -59,13 +59,15 @@ def brief_command(
     if fmt == "pdf" and output is None:
         raise click.UsageError("--format pdf demande --output FICHIER (ex. --output fiche.pdf).")
     day = parse_day(today)
+    if output is not None:  # before anything is read or written
+        operations.refuse_input_as_output(output, [path])
     source = operations.open_file(path, write=write)
     result = operations.call_brief(
         source, organisation, day, source.sink(forced()) if write else None
     )
     if output is not None:
-        operations.save_brief(result, fmt, output, width())
-        click.echo(f"Fiche d'appel écrite : {output}")
+        operations.save_brief(result, fmt, output, width(), (path,))
+        say(f"Fiche d'appel écrite : {output}")
     else:
         from cbpt_sheets.render import brief_text
 

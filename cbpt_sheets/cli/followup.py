@@ -22,6 +22,7 @@ from cbpt_sheets.cli.app import (
     parse_day,
     progress,
     say,
+    say_partial,
     today_option,
     width,
 )
@@ -82,6 +83,7 @@ def followup_command(
         result = operations.followup_list(
             source, day, filters, source.sink(forced()) if write else None
         )
+    say_partial(result.partial)
     for unknown in result.unknown:
         listed = ", ".join(f"« {name} »" for name in unknown.known) or "aucun nom saisi"
         say(

@@ -52,6 +52,8 @@ class SheetData:
     # dates typed without a year, read for a day (core.readings): column key -> position -> reading
     yearless: dict[str, dict[int, Any]] = field(default_factory=dict)
     merged: list[str] = field(default_factory=list)  # merged ranges over data cells ("C12:C14")
+    # columns found by their values, their header being another or blank: key -> index
+    inferred: dict[str, int] = field(default_factory=dict)
     _rows: list[RawRow] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property

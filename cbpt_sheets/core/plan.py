@@ -92,7 +92,7 @@ class Plan:
 
 def refuse_broken_structure(report: Report) -> None:
     """Raise ``StructureError`` when a sheet or column the commands need is missing or doubled."""
-    broken = [f for f in report.findings if f.code in STRUCTURE_CODES]
+    broken = [f for f in report.findings if f.code in STRUCTURE_CODES and f.severity == "error"]
     if not broken:
         return
     said = " ".join((f"{f.sheet}!{f.cell} : " if f.cell else "") + f.message for f in broken[:5])

@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class ColType(str, Enum):
@@ -805,6 +807,24 @@ HEADER_INDEX: dict[str, dict[str, str]] = _build_header_index()
 SHEET_INDEX: dict[str, str] = {
     fold(name): s.key for s in SHEETS_BY_KEY.values() for name in (s.fr, s.en, *s.aliases)
 }
+
+
+CONTENT_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "organisations": (("tracking", "Suivi"),),
+}
+"""Columns recognised by their values when their header is missing or another one:
+sheet key -> (column key, list). Suivi carries « Ne pas contacter »: a renamed or
+emptied header must not make an opt-out unreadable."""
+
+
+def reads_as_list(list_name: str, values: Iterable[Any]) -> bool:
+    """Whether a column's values are those of a list: at least one, and two thirds of the
+    non-blank texts, read as one of its entries (label, other spelling or synonym)."""
+    texts = [str(v).strip() for v in values if v is not None and str(v).strip()]
+    if not texts:
+        return False
+    hits = sum(1 for t in texts if list_code(list_name, t) is not None)
+    return hits > 0 and hits * 3 >= len(texts) * 2
 
 
 def match_header(sheet_key: str, header: str) -> str | None:

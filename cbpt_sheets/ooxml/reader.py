@@ -20,6 +20,7 @@ from cbpt_sheets.core.a1 import column_letter, split_ref
 from cbpt_sheets.core.gc_pause import gc_paused
 from cbpt_sheets.core.models import RawWorkbook, SheetData, Workbook
 from cbpt_sheets.core.schema import (
+    CONTENT_COLUMNS,
     DATA_SHEETS,
     LANGS,
     LIBRARIES_HEADER,
@@ -34,6 +35,7 @@ from cbpt_sheets.core.schema import (
     fold,
     match_header,
     match_sheet,
+    reads_as_list,
 )
 from cbpt_sheets.ooxml.source import PendingBook, open_book
 
@@ -163,8 +165,10 @@ def _read_data_sheet(
             duplicates.append((col_key, index))
         else:
             columns[col_key] = index
-    sheet = SheetData(key, name, columns, headers, unknown, duplicates, header_row=start + 1)
     body = rows[start + 1 :]
+    inferred = _inferred_columns(key, columns, headers, unknown, body)
+    sheet = SheetData(key, name, columns, headers, unknown, duplicates, header_row=start + 1)
+    sheet.inferred = inferred
     keys = list(columns)
     indexes = list(columns.values())
     reach = max(indexes) + 1 if indexes else 0
@@ -219,6 +223,31 @@ def _read_data_sheet(
         position = {pos: i for i, pos in enumerate(kept)}
         sheet.cell_errors = {position[pos]: errs for pos, errs in error_by_pos.items()}
     return sheet
+
+
+def _inferred_columns(
+    key: str,
+    columns: dict[str, int],
+    headers: list[str],
+    unknown: list[int],
+    body: list[list[Any]],
+) -> dict[str, int]:
+    """Known columns found by their values (``schema.CONTENT_COLUMNS``) when no header
+    names them: a renamed header (among ``unknown``, taken out of it) or a blank one.
+    Adds them to ``columns``; returns key -> index."""
+    found: dict[str, int] = {}
+    for col_key, list_name in CONTENT_COLUMNS.get(key, ()):
+        if col_key in columns:
+            continue
+        blank = [i for i, h in enumerate(headers) if not h.strip()]
+        for index in [*unknown, *blank]:
+            values = (row[index] for row in body if index < len(row))
+            if reads_as_list(list_name, values):
+                columns[col_key] = found[col_key] = index
+                if index in unknown:
+                    unknown.remove(index)
+                break
+    return found
 
 
 def _padded(cells: list[Any], width: int) -> list[Any]:

@@ -66,6 +66,15 @@ _DECLARED: tuple[FindingType, ...] = (
         "error",
         "La colonne « {header} » est absente de la feuille « {sheet} ». Ajoutez une colonne "
         "intitulée « {header} » dans la ligne d'en-têtes.",
+        variants={
+            # Suivi is not required, but it carries « Ne pas contacter »: its absence is said
+            "tracking": "La colonne « {header} » est absente de la feuille « {sheet} » : un "
+            "« Ne pas contacter », « En pause » ou « Clos » ne peut pas y être lu, et les "
+            "actions sont calculées comme si chaque organisation était suivie (les refus notés "
+            "dans les appels restent respectés). Ajoutez une colonne intitulée « {header} » "
+            "dans la ligne d'en-têtes et remplissez-la.",
+        },
+        variant_severity={"tracking": "warning"},
     ),
     FindingType(
         "duplicate-column",
@@ -81,6 +90,10 @@ _DECLARED: tuple[FindingType, ...] = (
         variants={
             "hint": "La colonne « {header} » n'est pas une colonne prévue : elle est conservée "
             "mais ignorée. Vouliez-vous dire « {hint} » ? Si oui, corrigez l'en-tête.",
+            # a column found by its values (schema.CONTENT_COLUMNS)
+            "read-as": "La colonne {letter} ({header}) n'a pas l'intitulé « {hint} », mais ses "
+            "valeurs sont celles de « {hint} » : elle est lue comme « {hint} », pour que ses "
+            "« Ne pas contacter » soient respectés. Écrivez « {hint} » dans son en-tête.",
         },
     ),
     # ------------------------------------------------------------ cells

@@ -319,7 +319,9 @@ def check_per_organisation(run: Run, orgs: list[Org]) -> None:
         contacts = sorted(org.contacts, key=order.__getitem__)
         # contacted-after-opt-out
         if calls is not None and (org.tracking == "opposition" or id(org) in with_opt_out):
-            _contacted_after_opt_out(run, calls, org, contacts, order, opted_out, numbers)
+            raw_outcomes = calls.data.get("outcome") or [None] * len(numbers)
+            unread = [outcomes[p] is None and raw_outcomes[p] not in (None, "") for p in range(len(outcomes))]  # fmt: skip
+            _contacted_after_opt_out(run, calls, org, contacts, order, opted_out, numbers, unread)
         # preparation-missing
         if contacts:
             r = org.row
@@ -372,8 +374,13 @@ def _contacted_after_opt_out(
     order: list[dt.date],
     opted_out: list[bool],
     numbers: list[int],
+    unread: list[bool] | None = None,
 ) -> None:
-    """Contacts after a refusal to be contacted, or of an organisation marked Ne pas contacter."""
+    """Contacts after a refusal to be contacted, or of an organisation marked Ne pas contacter.
+
+    ``unread[p]``: the Résultat of contact ``p`` is typed but not readable (its own
+    ``not-in-list`` error): it may be the refusal itself, so it is not reproached.
+    """
     opt_outs = [p for p in contacts if opted_out[p]]
     if org.tracking == "opposition":
         start = opt_outs[-1] if opt_outs else None
@@ -388,7 +395,7 @@ def _contacted_after_opt_out(
         # after the refusal: later in date order, or the same date on a later row
         if start is not None and (order[p], numbers[p]) <= (order[start], numbers[start]):
             continue
-        if opted_out[p]:
+        if opted_out[p] or (unread is not None and unread[p]):
             continue
         after_refusal = bool(opt_outs) and start is not None
         run.add(

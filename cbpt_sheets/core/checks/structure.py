@@ -7,7 +7,12 @@ from cbpt_sheets.core.checks.engine import Run
 from cbpt_sheets.core.checks.findings import quote
 from cbpt_sheets.core.dataset import invalid_settings
 from cbpt_sheets.core.names import closest
-from cbpt_sheets.core.schema import DATA_SHEETS, REQUIRED_COLUMN_KEYS, SETTINGS_SHEET
+from cbpt_sheets.core.schema import (
+    CONTENT_COLUMNS,
+    DATA_SHEETS,
+    REQUIRED_COLUMN_KEYS,
+    SETTINGS_SHEET,
+)
 
 
 def check_structure(run: Run) -> None:
@@ -19,6 +24,32 @@ def check_structure(run: Run) -> None:
             name = spec.name(lang)
             run.add("missing-sheet", None, {"name": name}, sheet_name=name, sheet_key=spec.key)
             continue
+        for key, index in sheet.inferred.items():
+            header = sheet.headers[index] if index < len(sheet.headers) else ""
+            wanted = spec.column(key).header(lang)
+            run.add(
+                "unknown-column",
+                sheet,
+                {
+                    "header": f"« {header} »" if header.strip() else "sans intitulé",
+                    "hint": wanted,
+                    "letter": column_letter(index),
+                },
+                "read-as",
+                index=index,
+                row=sheet.header_row,
+                value=header or None,
+                suggestion=wanted,
+            )
+        for key, _list in CONTENT_COLUMNS.get(spec.key, ()):
+            if key not in sheet.columns:
+                run.add(
+                    "missing-column",
+                    sheet,
+                    {"header": spec.column(key).header(lang), "sheet": sheet.name},
+                    "tracking",
+                    row=sheet.header_row,
+                )
         for key in REQUIRED_COLUMN_KEYS.get(spec.key, ()):
             if key not in sheet.columns:
                 header = spec.column(key).header(lang)
