@@ -643,3 +643,16 @@ def test_mark_survives_libreoffice_and_the_sheet_is_rewritten_again(
     result = run("brief", saved, "ORG-0003", "--today", DAY, "--write")
     assert result.exit_code == 0, result.output
     assert "ORG-0003" in str(all_cells(saved)["Fiche"][(1, 1)])
+
+
+@pytest.mark.parametrize("form", ["ods", "xls"])
+def test_an_ods_or_xls_saved_under_an_xlsx_name_is_read_as_what_it_is(
+    forms: dict[str, Path], tmp_path: Path, form: str
+) -> None:
+    """Calamine picks its reader by the name's suffix: a .ods renamed .xlsx was called
+    « endommagé » (attack review); it is read by its content, like under its own name."""
+    renamed = tmp_path / f"{form}-renomme.xlsx"
+    shutil.copyfile(forms[form], renamed)
+    assert _findings(renamed) == _findings(forms[form])
+    refused = run("next", renamed, "--write", "--today", DAY)
+    assert refused.exit_code == 3 and "endommagé" not in refused.output

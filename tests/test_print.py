@@ -443,3 +443,22 @@ def test_a_pdf_is_written_whole_with_the_umask(example: Path, tmp_path: Path) ->
     result = CliRunner().invoke(cli, ["brief", str(example), "ORG-0007", "--format", "pdf",
                                       "--output", str(missing)])  # fmt: skip
     assert result.exit_code == 3 and "n'existe pas" in result.output and "absent" in result.output
+
+
+def test_a_long_word_is_cut_in_one_pass() -> None:
+    """A 40 000-character word (a pasted text with no space): pieces within the room, and
+    each character measured about once (the cut was quadratic: minutes of --write)."""
+    from cbpt_sheets.render.layout import text_width, wrap_text
+
+    calls = 0
+
+    def measure(text: str) -> float:
+        nonlocal calls
+        calls += 1
+        return text_width(text)
+
+    word = "A" * 40_000
+    lines = wrap_text("EHPAD Les Tilleuls " + word, 30.0, measure)
+    assert "".join(lines[1:]) == word and lines[0] == "EHPAD Les Tilleuls"
+    assert all(text_width(line) <= 30.0 for line in lines)
+    assert calls < 2 * len(word) + 100

@@ -666,6 +666,11 @@ class PendingBook:
         try:
             if self._data is not None:
                 return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+            if self.path.suffix.lower().lstrip(".") != self.format:
+                # an .ods or .xls saved under another name: calamine picks its reader by
+                # the name's suffix, but by the content from a file object
+                with self.path.open("rb") as fh:
+                    return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
             return python_calamine.CalamineWorkbook.from_path(str(self.path))
         except python_calamine.PasswordError as exc:
             raise UnreadableWorkbook(

@@ -139,6 +139,7 @@ def cell_text(value: Any) -> str:
 
 
 @lru_cache(maxsize=2)
+@lru_cache(maxsize=2)
 def _advances(bold: bool) -> dict[str, int]:
     data = fontwidths.BOLD if bold else fontwidths.REGULAR
     out: dict[str, int] = {}
@@ -202,15 +203,28 @@ def wrap_text(
             if line:
                 lines.append(line)
             line, used = word, wide
-            while used > room and len(line) > 1:  # a word longer than the column
-                cut = len(line) - 1
-                while cut > 1 and width(line[:cut]) > room:
-                    cut -= 1
-                lines.append(line[:cut])
-                line = line[cut:]
+            if used > room and len(line) > 1:  # a word longer than the column
+                pieces = _cut_word(line, room, width)
+                lines.extend(pieces[:-1])
+                line = pieces[-1]
                 used = width(line)
         lines.append(line)
     return lines
+
+
+def _cut_word(word: str, room: float, width: Callable[[str], float]) -> list[str]:
+    """``word`` cut by characters into pieces no wider than ``room`` (at least one
+    character each), in one pass: widths add up, so each character is measured once."""
+    pieces: list[str] = []
+    start, used = 0, 0.0
+    for i, ch in enumerate(word):
+        w = width(ch)
+        if i > start and used + w > room:
+            pieces.append(word[start:i])
+            start, used = i, 0.0
+        used += w
+    pieces.append(word[start:])
+    return pieces
 
 
 def _size(role: Role | None) -> float:
