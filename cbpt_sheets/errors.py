@@ -112,5 +112,13 @@ def os_error_fr(exc: OSError) -> str:
         errno.ENOSPC: "le disque est plein",
         errno.EROFS: "le support est en lecture seule",
         errno.EBUSY: "le fichier est utilisé par un autre programme",
+        errno.ENAMETOOLONG: "le nom du fichier ou du chemin est trop long",
+        errno.EFBIG: "le fichier dépasse la taille permise",
+        errno.EIO: "erreur de lecture ou d'écriture du disque",
+        errno.EEXIST: "le fichier existe déjà",
+        errno.ELOOP: "trop de liens symboliques dans le chemin",
+        errno.EMFILE: "trop de fichiers ouverts",
+        errno.ETXTBSY: "le fichier est utilisé par un autre programme",
     }
-    return reasons.get(exc.errno or 0, exc.strerror or "erreur du système")
+    # never the system's English text: the code, for whoever helps the volunteer
+    return reasons.get(exc.errno or 0, f"erreur du système (code {exc.errno})")

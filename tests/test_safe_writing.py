@@ -614,3 +614,9 @@ def test_five_versions_can_be_restored(wb: Path) -> None:
     assert all(re.fullmatch(r"w \d{4}-\d\d-\d\d \d\dh\d\dm\d\d\.xlsx", p.name) for p in kept)
     restorable = [p.read_bytes() for p in kept] + [bak.read_bytes()]
     assert restorable == seen[-6:-1]  # the five versions before the current one, in order
+
+
+def test_a_name_too_long_is_said_in_french(tmp_path: Path) -> None:
+    done = run("check", str(tmp_path / ("n" * 300 + ".xlsx")))
+    assert done.returncode == 3, done.stderr
+    assert "trop long" in done.stderr and "File name too long" not in done.stderr

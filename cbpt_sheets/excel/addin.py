@@ -26,7 +26,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from cbpt_sheets.errors import AddinBuildError as AddinBuildError  # its old home
-from cbpt_sheets.errors import MissingDependency
+from cbpt_sheets.errors import MissingDependency, os_error_fr
 
 ADDIN_NAME = "CBPT.xlam"
 PROJECT_NAME = "cbpt"  # xlwings' PROJECT_NAME: the config sheet is "cbpt.conf"
@@ -439,7 +439,7 @@ def build_addin(
         ) from exc
     except OSError as exc:
         raise AddinBuildError(
-            f"Impossible d'écrire le complément « {target} » : {exc.strerror or exc}. "
+            f"Impossible d'écrire le complément « {target} » : {os_error_fr(exc)}. "
             "S'il est ouvert dans Excel, fermez Excel et recommencez."
         ) from exc
     return target
@@ -528,7 +528,7 @@ def install_addin(
         dest_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise AddinBuildError(
-            f"Impossible de créer le dossier « {dest_dir} » : {exc.strerror or exc}."
+            f"Impossible de créer le dossier « {dest_dir} » : {os_error_fr(exc)}."
         ) from exc
     target = dest_dir / ADDIN_NAME
     if source is None:
@@ -538,7 +538,7 @@ def install_addin(
             shutil.copyfile(source, target)
         except OSError as exc:
             raise AddinBuildError(
-                f"Impossible de copier le complément vers « {target} » : {exc.strerror or exc}. "
+                f"Impossible de copier le complément vers « {target} » : {os_error_fr(exc)}. "
                 "Fermez Excel et recommencez."
             ) from exc
     if platform == "darwin":

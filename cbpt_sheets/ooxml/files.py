@@ -82,10 +82,17 @@ class WorkbookLock:
                 "relancez la commande."
             ) from exc
         except OSError as exc:
+            import errno
+
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise WorkbookLocked(
+                    f"Le dossier « {self.path.parent} » est protégé en écriture "
+                    f"({os_error_fr(exc)}) : « {self.path.name} » n'a pas été modifié. Copiez "
+                    "le classeur dans un dossier où vous pouvez écrire."
+                ) from exc
             raise WorkbookLocked(
-                f"Le dossier « {self.path.parent} » est protégé en écriture "
-                f"({os_error_fr(exc)}) : « {self.path.name} » n'a pas été modifié. Copiez le "
-                "classeur dans un dossier où vous pouvez écrire."
+                f"Impossible de préparer l'écriture de « {self.path.name} » "
+                f"({os_error_fr(exc)}) : il n'a pas été modifié."
             ) from exc
         self.held = True
         return self

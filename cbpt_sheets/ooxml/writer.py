@@ -54,6 +54,7 @@ from cbpt_sheets.errors import (
     UnreadableWorkbook,
     WorkbookChanged,
     WorkbookLocked,
+    os_error_fr,
 )
 from cbpt_sheets.ooxml import files
 from cbpt_sheets.ooxml import sheetxml as sx
@@ -104,7 +105,7 @@ def fingerprint(path: str | os.PathLike[str]) -> Fingerprint:
     except FileNotFoundError as exc:
         raise UnreadableWorkbook(f"Le fichier « {p} » n'existe pas.") from exc
     except OSError as exc:
-        raise UnreadableWorkbook(f"Impossible de lire « {p} » : {exc.strerror}.") from exc
+        raise UnreadableWorkbook(f"Impossible de lire « {p} » : {os_error_fr(exc)}.") from exc
     return Fingerprint(st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest())
 
 
@@ -753,7 +754,7 @@ def _write_locked(
     except PermissionError as exc:
         raise _busy(p) from exc
     except OSError as exc:
-        raise UnreadableWorkbook(f"Impossible de lire « {p.name} » : {exc.strerror}.") from exc
+        raise UnreadableWorkbook(f"Impossible de lire « {p.name} » : {os_error_fr(exc)}.") from exc
     if expected is not None and hashlib.sha256(data).hexdigest() != expected.sha256:
         raise _changed(p)
     pkg = _Package.open(data, p.name)

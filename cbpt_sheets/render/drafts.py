@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cbpt_sheets.core.drafts import TEXTS, Draft
-from cbpt_sheets.errors import CbptError
+from cbpt_sheets.errors import CbptError, os_error_fr
 
 LETTER_TEMPLATE = "lettre.docx"
 TEMPLATE_FILES: tuple[str, ...] = (*(f"{name}.txt" for name in TEXTS), LETTER_TEMPLATE)
@@ -69,7 +69,9 @@ class Templates:
                 "(Bloc-notes : Enregistrer sous, Codage UTF-8)."
             ) from exc
         except OSError as exc:
-            raise CbptError(f"Impossible de lire le modèle « {path} » ({exc.strerror}).") from exc
+            raise CbptError(
+                f"Impossible de lire le modèle « {path} » ({os_error_fr(exc)})."
+            ) from exc
 
 
 def find_templates(folder: str | None, base: Path) -> Templates:
