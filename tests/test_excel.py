@@ -356,3 +356,19 @@ def test_followup_list_never_overwrites_a_volunteers_own_suivi(example_path: Pat
     assert excel.followup_list(book, today=TODAY) is None
     assert "n'a pas été créée par cbpt-sheets" in alerts(book)[0]
     assert not [a for a in actions(book) if a["func"] in ("setValues", "sheetClear")]
+
+
+def test_the_buttons_say_when_the_suivi_column_is_missing(
+    example_path: Path, tmp_path: Path
+) -> None:
+    """Without Suivi, a « Ne pas contacter » cannot be read: both buttons say so."""
+    wb = openpyxl.load_workbook(example_path)
+    ws = wb["Organisations"]
+    ws.delete_cols([c.value for c in ws[1]].index("Suivi") + 1)
+    path = tmp_path / "sans-suivi.xlsx"
+    wb.save(path)
+    for button in (excel.next_actions, excel.followup_list):
+        book = book_of(payload(path))
+        button(book, today=TODAY)
+        (message,) = alerts(book)
+        assert "données incomplètes" in message and "Suivi" in message, message

@@ -129,6 +129,8 @@ def _next_actions(book: xw.Book, today: dt.date) -> list[NextAction]:
             "connue : cliquez sur « Vérifier » pour les voir."
         )
     say(message)
+    for notice in result.partial:  # computed without a column it reads: said
+        say(f"Attention, calcul sur des données incomplètes : {notice}")
     return actions
 
 
@@ -143,6 +145,8 @@ def _followup_list(
 ) -> list[FollowUpItem]:
     source = ExcelSource(book)
     result = operations.followup_list(source, today, filters, ExcelSink(book, source))
+    for notice in result.partial:
+        say(f"Attention, calcul sur des données incomplètes : {notice}")
     for unknown in result.unknown:
         listed = ", ".join(f"« {name} »" for name in unknown.known) or "aucun nom saisi"
         say(

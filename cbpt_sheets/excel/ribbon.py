@@ -124,6 +124,8 @@ def next_actions(book: xw.Book | None = None, today: dt.date | None = None) -> l
             + ", ".join(f"la colonne « {m} »" for m in result.missing_columns)
             + " : ajoutez-la (en-tête exact) puis recommencez."
         )
+    for notice in result.partial:  # computed without a column it reads: said
+        message += f" Attention, calcul sur des données incomplètes : {notice}"
     alert(book, message)
     return actions
 
@@ -140,7 +142,8 @@ def followup_list(book: xw.Book | None = None, today: dt.date | None = None) -> 
     alert(
         book,
         f"La feuille « {result.sheet} » est à jour : {plural(len(result.items), 'action')}"
-        + (f", dont {overdue} en retard." if overdue else "."),
+        + (f", dont {overdue} en retard." if overdue else ".")
+        + "".join(f" Attention, calcul sur des données incomplètes : {n}" for n in result.partial),
     )
     return result.items
 
