@@ -1479,6 +1479,7 @@ def read_library(path: str | os.PathLike[str], today: dt.date) -> Any:
         workbook=workbook,
         histories=histories,
         stages=[a.stage for a in planned.actions],
+        labels=[a.label for a in planned.actions],
         errors=report.counts.get("error", 0),
         warnings=report.counts.get("warning", 0),
     )

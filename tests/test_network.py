@@ -397,3 +397,45 @@ def test_an_opt_out_in_one_library_holds_for_the_whole_network(tmp_path: Path, h
     assert (
         "de ne plus être contactée" in result.stdout and "annulez tout rendez-vous" in result.stdout
     )
+
+
+def test_an_organisation_its_library_cannot_read_is_paused_in_every_copy(
+    tmp_path: Path,
+) -> None:
+    """Vaugirard's call says « Ne nous rappelez plus », which no list reads: Vaugirard's own
+    plan is « À corriger »; the network workbook (whose rows keep only what was read)
+    pauses every copy with a note, so that Plaisance's meeting is not prepared."""
+    a = build_workbook(
+        tmp_path / "vaugirard.xlsx",
+        organisations=[org("Mairie du 14e", "75014", "01 53 90 67 14", Bibliothèque="Paris 15")],
+        calls=[call("Mairie du 14e", TODAY - dt.timedelta(days=20), "Ne nous rappelez plus")],
+    )
+    b = build_workbook(
+        tmp_path / "plaisance.xlsx",
+        organisations=[org("Mairie 14ème", "75014", "01 53 90 67 14", Bibliothèque="Paris 14")],
+        calls=[call("Mairie 14ème", TODAY - dt.timedelta(days=5), "Entretien – RDV fixé")],
+        appointments=[
+            {
+                "Date": TODAY + dt.timedelta(days=9),
+                "Heure": "10h",
+                "Organisation": "Mairie 14ème",
+                "Lieu": "Chez eux",
+                "Statut": "Confirmé",
+            }
+        ],
+    )
+    out = tmp_path / "reseau.xlsx"
+    run_json("network", a, b, "--today", DAY, "--output", out, "--format", "json")
+    actions = {x["organisation"]: x for x in run_json("next", out, "--today", DAY, "--format", "json")["actions"]}  # fmt: skip
+    assert actions["Mairie 14ème"]["stage"] == "paused"  # Plaisance's meeting not prepared
+    # Vaugirard's copy: its unreadable cell is blank in the network rows (a required
+    # error there, so « À corriger »); its text is kept in the note
+    assert actions["Mairie du 14e"]["stage"] in ("paused", "to-correct")
+    assert (
+        actions["Mairie du 14e"]["due"] is None
+        or actions["Mairie du 14e"]["action"] == "correct-entry"
+    )
+    wb = openpyxl.load_workbook(out)
+    headers = [c.value for c in wb["Organisations"][1]]
+    notes = [r[headers.index("Notes")] for r in wb["Organisations"].iter_rows(min_row=2, values_only=True)]  # fmt: skip
+    assert all("Ne nous rappelez plus" in (n or "") for n in notes), notes

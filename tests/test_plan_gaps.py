@@ -474,3 +474,53 @@ def test_an_opt_out_in_suivi_survives_a_lost_header_or_is_said(
         assert stages[NAME] == "do-not-contact" and stages["Crèche Les Lutins"] == "paused"
         assert stages[OTHER] != "do-not-contact"
         assert "données incomplètes" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "typed", ["Ne pas contacter (demande du 12/11)", "Ne pas conntacter", "Liste rouge", "NPC"]
+)
+def test_an_unreadable_suivi_blocks_the_organisation(
+    make_workbook: Callable[..., Path], tmp_path: Path, typed: str
+) -> None:
+    """An unreadable Suivi may be a refusal: « À corriger », no draft, its meeting not sure."""
+    import json
+
+    import icalendar
+    from click.testing import CliRunner
+
+    from cbpt_sheets.cli import cli
+
+    path = make_workbook(
+        organisations=[prepared(NAME, Suivi=typed), prepared(OTHER)],
+        calls=[
+            {
+                "Date": T - dt.timedelta(days=6),
+                "Organisation": NAME,
+                "Résultat": "Entretien – RDV fixé",
+            }
+        ],
+        appointments=[
+            {
+                "Date": T + dt.timedelta(days=3),
+                "Heure": "10h",
+                "Organisation": NAME,
+                "Lieu": "Chez eux",
+                "Statut": "Confirmé",
+            }
+        ],
+    )
+    runner = CliRunner()
+    done = runner.invoke(cli, ["next", str(path), "--today", T.isoformat(), "--format", "json"])
+    actions = {a["organisation"]: a for a in json.loads(done.stdout)["actions"]}
+    assert actions[NAME]["stage"] == "to-correct"
+    assert actions[NAME]["blocked_by"][0]["sheet"] == "Organisations"
+    assert actions[OTHER]["stage"] != "to-correct"
+    out = tmp_path / "a.ics"
+    runner.invoke(cli, ["agenda", str(path), "--today", T.isoformat(), "--output", str(out)])
+    cal = icalendar.Calendar.from_ical(out.read_bytes())
+    (meeting,) = [e for e in cal.walk("VEVENT") if "Rendez-vous" in str(e["SUMMARY"])]
+    assert str(meeting["STATUS"]) == "TENTATIVE" and "à vérifier" in str(meeting["SUMMARY"])
+    drafts = runner.invoke(
+        cli, ["drafts", str(path), "--today", T.isoformat(), "--output", str(tmp_path / "d")]
+    )
+    assert NAME not in drafts.output

@@ -201,6 +201,9 @@ def _appointment_events(
         if action.stage == Stage.DO_NOT_CONTACT and status != "CANCELLED":
             # it asked not to be contacted: the meeting does not take place
             status, word = "CANCELLED", "annulé (ne plus contacter, à sa demande)"
+        elif action.stage == Stage.TO_CORRECT and status != "CANCELLED":
+            # a cell of its history is unreadable, perhaps a refusal: not a sure meeting
+            status, word = "TENTATIVE", "à vérifier (fiche à corriger)"
         person = app.contact or action.contact
         summary = f"Rendez-vous{f' {word}' if word else ''}\u00a0: {org.name}" + (
             f" avec {person}" if person else ""

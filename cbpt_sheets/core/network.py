@@ -369,6 +369,7 @@ class Library:
     workbook: Workbook
     histories: list[History]
     stages: list[str]
+    labels: list[str] = field(default_factory=list)  # each organisation's next action
     errors: int = 0  # error findings of its check
     warnings: int = 0
 
@@ -395,6 +396,11 @@ _APPOINTMENT_FIELDS = tuple(k for k in Appointment.model_fields if k != "row")
 NETWORK_OPT_OUT_NOTE = (
     "Ne pas contacter : l'organisation l'a demandé à la bibliothèque {library} "
     "(« {organisation} », {file})."
+)
+NETWORK_TO_CORRECT_NOTE = (
+    "En pause dans le réseau : la fiche de la bibliothèque {library} (« {organisation} », "
+    "{file}) est à corriger, peut-être un refus ; voyez avec elle avant tout appel. "
+    "{label}"
 )
 NETWORK_KEEPER_NOTE = (
     "En pause dans le réseau : c'est la bibliothèque {library} qui garde le contact "
@@ -463,7 +469,7 @@ def network_rows(libraries: Sequence[Library], duplicates: Sequence[Duplicate] =
         for app in source.workbook.appointments:
             if id(app) not in linked:
                 rows["appointments"].append({k: getattr(app, k) for k in _APPOINTMENT_FIELDS})
-    _one_voice(rows["organisations"], placed, duplicates)
+    _one_voice(rows["organisations"], placed, duplicates, _to_correct(libraries))
     for sheet in ("calls", "appointments"):
         rows[sheet].sort(key=lambda r: (r.get("date") or dt.date.min, folded(r["organisation"])))
     return NetworkRows(rows, placed, volunteers, names)
@@ -473,13 +479,46 @@ _SETTLED = frozenset({Stage.DO_NOT_CONTACT, Stage.CLOSED, Stage.PARTNER})
 _SETTLED_TRACKING = frozenset({"opposition", "clos", "partenaire"})
 
 
+def _to_correct(libraries: Sequence[Library]) -> dict[tuple[str, int], tuple[Library, str, str]]:
+    """(file, row) -> (library, Nom, next action) of each organisation its own workbook
+    cannot plan (« À corriger »): an unreadable cell there may be a refusal, and the
+    network workbook's rows keep only what was read."""
+    out: dict[tuple[str, int], tuple[Library, str, str]] = {}
+    for lib in libraries:
+        for history, stage, label in zip(lib.histories, lib.stages, lib.labels, strict=False):
+            if stage == Stage.TO_CORRECT:
+                out[(lib.file, history.org.row)] = (lib, history.org.name, label)
+    return out
+
+
 def _one_voice(
     organisations: list[dict[str, Any]],
     placed: dict[tuple[str, int], tuple[str, str]],
     duplicates: Sequence[Duplicate],
+    to_correct: dict[tuple[str, int], tuple[Library, str, str]] | None = None,
 ) -> None:
-    """Set Suivi and a note on the copies of each duplicate (see ``network_rows``)."""
+    """Set Suivi and a note on the copies of each duplicate and of each organisation to
+    correct (see ``network_rows``)."""
     by_id = {r["id"]: r for r in organisations}
+    to_correct = to_correct or {}
+
+    def pause(where: tuple[str, str] | None, note: str) -> None:
+        record = by_id.get(where[1]) if where else None
+        if record is None or record.get("tracking") in _SETTLED_TRACKING:
+            return
+        record["tracking"] = "pause"
+        record["notes"] = " – ".join(p for p in (note, record.get("notes")) if p)
+
+    for (file, row), (lib, name, label) in to_correct.items():
+        note = NETWORK_TO_CORRECT_NOTE.format(
+            library=lib.library, organisation=name, file=file, label=label
+        )
+        pause(placed.get((file, row)), note)
+        for dup in duplicates:  # and every copy of it in the other libraries
+            if any(e.file == file and e.row == row for e in dup.entries):
+                for entry in dup.entries:
+                    if (entry.file, entry.row) != (file, row):
+                        pause(placed.get((entry.file, entry.row)), note)
     for dup in duplicates:
         refused = [e for e in dup.entries if e.stage == Stage.DO_NOT_CONTACT]
         source = refused[0] if refused else dup.keeper_entry

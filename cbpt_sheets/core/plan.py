@@ -24,7 +24,7 @@ from cbpt_sheets.core.a1 import parse_ref
 from cbpt_sheets.core.brief import Brief, brief
 from cbpt_sheets.core.drafts import WRITING_ACTIONS, Draft, drafts_for
 from cbpt_sheets.core.followup import followup
-from cbpt_sheets.core.models import NextAction, RawWorkbook, Report, Workbook
+from cbpt_sheets.core.models import Finding, NextAction, RawWorkbook, Report, Workbook
 from cbpt_sheets.core.rules import Blocker, History, link, next_action, next_actions
 from cbpt_sheets.core.schema import PLAN_IGNORED_COLUMNS, SHEETS_BY_KEY
 from cbpt_sheets.errors import StructureError
@@ -133,6 +133,13 @@ def inputs(raw: RawWorkbook, today: dt.date, report: Report | None = None) -> In
                     )
                 )
             continue
+        if key == "organisations" and f.severity == "error" and f.row is not None and f.cell:
+            # an unreadable Suivi may be a refusal (« Ne pas contacter (demande du 12/11) »):
+            # the organisation is « À corriger », never planned as if it were followed
+            blocker = _suivi_blocker(raw, f)
+            if blocker is not None:
+                found.blockers.append(blocker)
+            continue
         if f.severity != "error" or key not in PLANNED_SHEETS or f.row is None or not f.cell:
             continue
         assert key is not None
@@ -191,6 +198,35 @@ def unmatched(raw: RawWorkbook, unresolved: Iterable[str]) -> list[Unmatched]:
             if name is None or name in lost:
                 out.append(Unmatched(sheet.name, number, cell_of("organisation", number), name))
     return out
+
+
+ORGANISATION_BLOCKING_COLUMNS = frozenset({"tracking"})
+"""Organisations columns whose error blocks the row's plan: Suivi carries the opt-out."""
+
+
+def _suivi_blocker(raw: RawWorkbook, f: Finding) -> Blocker | None:
+    """The blocker of an error in an Organisations column of ``ORGANISATION_BLOCKING_COLUMNS``."""
+    sheet = raw.sheets["organisations"]
+    ref = parse_ref(f.cell) if f.cell else None
+    if ref is None or f.row is None:
+        return None
+    column = next((k for k, i in sheet.columns.items() if i == ref[1] - 1), None)
+    if column not in ORGANISATION_BLOCKING_COLUMNS or "name" not in sheet.data:
+        return None
+    try:
+        position = sheet.numbers.index(f.row)
+    except ValueError:
+        return None
+    name = v.text(sheet.data["name"][position])
+    if not name:
+        return None
+    return Blocker(
+        organisation=name,
+        sheet=f.sheet,
+        cell=f.cell or "",
+        code=f.code,
+        what=_what(f.code, f.value, f.suggestion),
+    )
 
 
 def _row_names(raw: RawWorkbook) -> dict[str, dict[int, str | None]]:
