@@ -632,8 +632,9 @@ def save_brief(
 
 def _read_and_link(
     source: Source, today: dt.date
-) -> tuple[RawWorkbook, Any, list[Any], list[NextAction]]:
-    """The raw workbook, its typed workbook, each organisation's history and next action.
+) -> tuple[RawWorkbook, Any, list[Any], list[NextAction], list[str]]:
+    """The raw workbook, its typed workbook, each organisation's history and next action,
+    and what the plan could not read (``partial_notices``).
 
     The same planning as ``core.plan.plan`` (its refusals included), keeping the histories
     the figures and the calendar read.
@@ -649,7 +650,7 @@ def _read_and_link(
         histories = link(given.workbook, given.aliases, given.blockers)
         settings = given.workbook.settings
         actions = [next_action(h, settings, today) for h in histories]
-    return raw, given.workbook, histories, actions
+    return raw, given.workbook, histories, actions, partial_notices(given.report)
 
 
 @dataclass(frozen=True)
@@ -661,6 +662,7 @@ class ReportResult:
     sheet: str
     unknown: list[UnknownName] = field(default_factory=list)
     written: bool = False
+    partial: list[str] = field(default_factory=list)  # what the plan could not read
 
 
 def campaign_report(
@@ -683,7 +685,7 @@ def campaign_report(
             f"La date de début ({start:%d/%m/%Y}) est après aujourd'hui ({today:%d/%m/%Y})\u00a0: "
             "choisissez une date passée avec --from."
         )
-    raw, workbook, histories, actions = _read_and_link(source, today)
+    raw, workbook, histories, actions, partial = _read_and_link(source, today)
     figures = campaign(
         histories,
         actions,
@@ -697,7 +699,7 @@ def campaign_report(
     named = _named(grid, DASHBOARD_SHEET.key, raw)
     written = sink.write(Changes(sheets=[named])) if sink is not None else False
     unknown = _unknown_names(actions, FollowUpFilters(library=library))
-    return ReportResult(figures, grid, named.name, unknown, written)
+    return ReportResult(figures, grid, named.name, unknown, written, partial)
 
 
 @dataclass(frozen=True)
@@ -707,6 +709,7 @@ class AgendaResult:
     today: dt.date
     events: list[Any]
     unknown: list[UnknownName] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)  # what the plan could not read
 
 
 def agenda(
@@ -715,10 +718,10 @@ def agenda(
     """``agenda``: the dated actions of the follow-up list and the appointments, as events."""
     from cbpt_sheets.core.agenda import events
 
-    _raw, _workbook, histories, actions = _read_and_link(source, today)
+    _raw, _workbook, histories, actions, partial = _read_and_link(source, today)
     found = events(histories, actions, today, days, volunteer)
     unknown = _unknown_names(actions, FollowUpFilters(volunteer=volunteer))
-    return AgendaResult(today, found, unknown)
+    return AgendaResult(today, found, unknown, partial)
 
 
 def refuse_input_as_output(output: Path, inputs: list[Path]) -> None:
@@ -1330,6 +1333,7 @@ class DraftsResult:
     templates: Path | None  # the coordinator's folder, when Paramètres names one that exists
     unfound_templates: str | None  # a folder named in Paramètres that does not exist
     unmatched: list[Unmatched] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)  # what the plan could not read
 
 
 def write_new_file(path: Path, data: bytes, force: bool = False) -> bool:
@@ -1394,7 +1398,15 @@ def write_drafts(
             data = letter_bytes(draft, templates, today)
         written = write_new_file(target, data, force)
         done.append(WrittenDraft(draft, target, "written" if written else "kept"))
-    return DraftsResult(today, folder, done, templates.custom, templates.unfound, planned.unmatched)
+    return DraftsResult(
+        today,
+        folder,
+        done,
+        templates.custom,
+        templates.unfound,
+        planned.unmatched,
+        partial_notices(planned.report),
+    )
 
 
 def copy_templates(folder: Path, force: bool = False) -> list[tuple[Path, bool]]:

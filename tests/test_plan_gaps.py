@@ -468,6 +468,16 @@ def test_an_opt_out_in_suivi_survives_a_lost_header_or_is_said(
         assert finding["severity"] == "warning" and "« Suivi »" in finding["message"]
         assert "données incomplètes" in done.stderr and "Suivi" in done.stderr
         assert stages[NAME] != "do-not-contact"  # nothing to read it from: and it is said
+        out = path.parent / "sorties"
+        out.mkdir()
+        for args in (
+            ["followup"],
+            ["agenda", "--output", str(out / "a.ics")],
+            ["report"],
+            ["drafts", "--output", str(out / "brouillons")],
+        ):
+            said = runner.invoke(cli, [args[0], str(path), *args[1:], "--today", T.isoformat()])
+            assert "données incomplètes" in said.stderr, args
     else:
         (finding,) = [f for f in report["findings"] if f["code"] == "unknown-column"]
         assert finding["severity"] == "warning" and "lue comme « Suivi »" in finding["message"]

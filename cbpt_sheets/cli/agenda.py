@@ -8,7 +8,14 @@ from pathlib import Path
 import click
 
 from cbpt_sheets import operations
-from cbpt_sheets.cli.app import cli, existing_path, handle_errors, parse_day, today_option
+from cbpt_sheets.cli.app import (
+    cli,
+    existing_path,
+    handle_errors,
+    parse_day,
+    say_partial,
+    today_option,
+)
 from cbpt_sheets.cli.report import warn_unknown
 
 
@@ -44,6 +51,7 @@ def agenda_command(
     day = parse_day(today)
     operations.refuse_input_as_output(output, [path])
     result = operations.agenda(operations.open_file(path), day, days, volunteer)
+    say_partial(result.partial)
     warn_unknown(result.unknown)
     from cbpt_sheets.render.ical import calendar
 

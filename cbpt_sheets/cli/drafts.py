@@ -13,6 +13,7 @@ from cbpt_sheets.cli.app import (
     existing_path,
     handle_errors,
     parse_day,
+    say_partial,
     today_option,
 )
 
@@ -58,6 +59,7 @@ def drafts_command(
     source = operations.open_file(path)
     filters = operations.FollowUpFilters(days, volunteer, library)
     result = operations.write_drafts(source, day, output, filters, force=replace)
+    say_partial(result.partial)
     if fmt == "json":
         echo_json(
             {

@@ -20,6 +20,7 @@ from cbpt_sheets.cli.app import (
     handle_errors,
     parse_day,
     progress,
+    say_partial,
     today_option,
 )
 
@@ -97,6 +98,7 @@ def report_command(
             library,
             source.sink(forced()) if write else None,
         )
+    say_partial(result.partial)
     warn_unknown(result.unknown)
     to_stdout = output is None
     if write:
