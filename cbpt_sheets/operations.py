@@ -934,11 +934,20 @@ def _mentions(
     path: Path, found: _People, targets: list[Person], known: set[tuple[str, str]]
 ) -> list[PersonCell]:
     """Cells of any sheet, outside the people's own cells, whose text holds a trace of them."""
+    from cbpt_sheets.core.rgpd import trace_regex
+
+    terms = sorted({t for p in targets for t in p.terms()}, key=len, reverse=True)
+    return _cells_holding(path, found, trace_regex(terms), known)
+
+
+def _cells_holding(
+    path: Path, found: _People, pattern: Any, known: set[tuple[str, str]]
+) -> list[PersonCell]:
+    """The text cells of every sheet (outside ``known``) that ``pattern`` finds."""
     from cbpt_sheets.core.a1 import column_letter
-    from cbpt_sheets.core.rgpd import PersonCell, trace_cells, trace_regex
+    from cbpt_sheets.core.rgpd import PersonCell, trace_cells
     from cbpt_sheets.ooxml.rgpd import sheet_texts
 
-    pattern = trace_regex(sorted({t for p in targets for t in p.terms()}, key=len, reverse=True))
     if pattern is None:
         return []
     keys = {s.name: s for s in found.raw.sheets.values()}
@@ -977,8 +986,30 @@ def gdpr_export(source: FileSource, query: str, today: dt.date) -> GdprExportRes
     targets = find_people(found.everyone, query)
     own = _ordered([c for p in targets for c in p.cells], found.order)
     known = {(c.sheet, c.cell) for c in own}
-    mentions = _mentions(source.path, found, targets, known) if targets else []
+    if targets:
+        mentions = _mentions(source.path, found, targets, known)
+    else:  # named in no person column, perhaps in a note (« Rappeler M. Lefort »)
+        mentions = query_mentions(source.path, found, query)
     return GdprExportResult(query, targets, own + _ordered(mentions, found.order))
+
+
+def query_mentions(path: Path, found: _People, query: str) -> list[PersonCell]:
+    """The text cells holding ``query`` as typed (case ignored, at word bounds), for a
+    person no name, phone or e-mail column holds: the right of access lists them, and
+    the erasure names them to clear by hand. Queries under 3 characters find nothing."""
+    import re
+
+    text = " ".join(query.split())
+    if len(text) < 3:
+        return []
+    pattern = re.compile(r"(?<!\w)" + re.escape(text) + r"(?!\w)", re.IGNORECASE)
+    return _cells_holding(path, found, pattern, set())
+
+
+def gdpr_mentions(source: FileSource, query: str, today: dt.date) -> list[PersonCell]:
+    """``query_mentions`` of a workbook (``rgpd erase`` when no person matches)."""
+    found = _read_people(source, today)
+    return _ordered(query_mentions(source.path, found, query), found.order)
 
 
 def _ordered(cells: list[PersonCell], order: dict[str, int]) -> list[PersonCell]:

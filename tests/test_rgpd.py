@@ -638,3 +638,37 @@ def test_a_note_naming_the_person_by_civility_and_surname_is_found_and_erased(
     text = " ".join(_parts(path).values())
     assert "Lemaître" not in text and "Lemaitre" not in text
     assert "Standard fermé le samedi" in text
+
+
+def test_a_person_named_only_in_notes_is_exported_and_said_at_erasure(
+    make_workbook: Callable[..., Path],
+) -> None:
+    """« M. Lefort » is in no person column, only in notes: the access export lists the
+    notes, and the erasure says which cells name him (exit 1) instead of « rien »."""
+    path = make_workbook(
+        organisations=[org("Clinique Arago", Interlocuteur="Mme Anne Roy")],
+        calls=[
+            call(
+                "Clinique Arago",
+                D(2026, 11, 20),
+                "Pas de réponse",
+                Notes="Rappeler M. Lefort au 06 11 22 33 44",
+            ),
+        ],
+    )
+    exported = json.loads(run("rgpd", "export", path, "M. Lefort", "--today", T).stdout)
+    assert [c["value"] for c in exported["cells"]] == ["Rappeler M. Lefort au 06 11 22 33 44"]
+    data = path.read_bytes()
+    erased = run("rgpd", "erase", path, "M. Lefort", "--yes", "--today", T)
+    assert erased.exit_code == 1, erased.output
+    assert "Appels!" in erased.stderr and "Effacez-les à la main" in erased.stderr
+    assert path.read_bytes() == data
+
+
+def test_a_note_with_an_initial_names_the_person() -> None:
+    from cbpt_sheets.core.rgpd import Person, name_tokens
+
+    person = Person(organisation="X", tokens={name_tokens("Mme Julie Dupont")})
+    assert person.mentioned_in("Voir avec Mme J. Dupont mardi")
+    assert person.mentioned_in("Mme Dupont absente")
+    assert not person.mentioned_in("M. Durand absent")

@@ -22,6 +22,7 @@ from cbpt_sheets.cli.app import (
     forced,
     handle_errors,
     parse_day,
+    say,
     today_option,
 )
 
@@ -178,6 +179,18 @@ def erase_command(
         return
     if not plan.people:
         what = f"de « {person} »" if person else "au-delà de la durée de conservation"
+        mentions = operations.gdpr_mentions(source, person, day) if person else []
+        if mentions:  # named in no person column, but in notes: said, to clear by hand
+            cells = ", ".join(f"{c.sheet}!{c.cell}" for c in mentions[:10])
+            more = f" (et {len(mentions) - 10} autres)" if len(mentions) > 10 else ""
+            say(
+                f"« {person} » n'est dans aucune colonne de personne (Interlocuteur, "
+                f"Responsable, téléphone, e-mail) de « {path.name} », rien n'a été effacé ; "
+                f"mais ces cellules le nomment : {cells}{more}. Effacez-les à la main, ou "
+                "relancez avec le nom tel qu'il est écrit dans une colonne Interlocuteur.",
+                err=True,
+            )
+            sys.exit(1)
         click.echo(
             french_spacing(
                 f"Aucune donnée personnelle {what} dans « {path.name} » : rien n'a été effacé."

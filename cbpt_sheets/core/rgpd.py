@@ -255,10 +255,14 @@ class Person:
         for tokens in self.tokens:
             if tokens and re.search(r"(?<!\w)" + re.escape(" ".join(tokens)) + r"(?!\w)", folded):
                 return True
-            # « Rappeler Mme Lemaître » for Mme Sophie Lemaître: a civility and the surname,
-            # as volunteers write notes
+            # « Rappeler Mme Lemaître » (or « Mme S. Lemaître ») for Mme Sophie Lemaître: a
+            # civility and the surname, as volunteers write notes
             if len(tokens) >= 2 and re.search(
-                r"(?<!\w)(?:" + _CIVILITY_WORDS + r") " + re.escape(tokens[-1]) + r"(?!\w)",
+                r"(?<!\w)(?:"
+                + _CIVILITY_WORDS
+                + r") (?:[a-z] )?"
+                + re.escape(tokens[-1])
+                + r"(?!\w)",
                 folded,
             ):
                 return True
