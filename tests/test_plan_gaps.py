@@ -534,3 +534,32 @@ def test_an_unreadable_suivi_blocks_the_organisation(
         cli, ["drafts", str(path), "--today", T.isoformat(), "--output", str(tmp_path / "d")]
     )
     assert NAME not in drafts.output
+
+
+def test_of_two_columns_that_look_like_suivi_the_one_with_refusals_is_read(
+    make_workbook: Callable[..., Path],
+) -> None:
+    import json
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from cbpt_sheets.cli import cli
+
+    path = make_workbook(
+        organisations=[prepared(NAME, Suivi="Actif"), prepared(OTHER, Suivi="Actif")]
+    )
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Organisations"]
+    headers = [c.value for c in ws[1]]
+    ws.cell(1, headers.index("Suivi") + 1).value = "Statut"
+    extra = len(headers) + 1
+    ws.cell(1, extra).value = "État"
+    ws.cell(2, extra).value = "Ne pas contacter"
+    ws.cell(3, extra).value = "Actif"
+    wb.save(path)
+    done = CliRunner().invoke(
+        cli, ["next", str(path), "--today", T.isoformat(), "--format", "json"]
+    )
+    stages = {a["organisation"]: a["stage"] for a in json.loads(done.stdout)["actions"]}
+    assert stages[NAME] == "do-not-contact" and stages[OTHER] != "do-not-contact"

@@ -672,3 +672,24 @@ def test_a_note_with_an_initial_names_the_person() -> None:
     assert person.mentioned_in("Voir avec Mme J. Dupont mardi")
     assert person.mentioned_in("Mme Dupont absente")
     assert not person.mentioned_in("M. Durand absent")
+
+
+def test_erase_through_a_link_deletes_the_copies_beside_the_real_workbook(
+    make_workbook: Callable[..., Path],
+) -> None:
+    """The writer keeps the backup and the versions beside the real file: the erasure
+    through a symbolic link deletes them there (attack review)."""
+    path = make_workbook(**DURAND)
+    folder = path.parent / "lien"
+    folder.mkdir()
+    link = folder / "suivi.xlsx"
+    link.symlink_to(path)
+    for _ in range(3):  # a backup and versions, made through the link
+        assert run("next", link, "--write", "--today", T, "--force").exit_code in (0, 1)
+        assert run("followup", link, "--write", "--today", T, "--days", str(_)).exit_code == 0
+    assert kept_copies(link), "backups were made beside the real workbook"
+    erased = run("rgpd", "erase", link, "Sophie Durand", "--yes", "--today", T)
+    assert erased.exit_code == 0, erased.output
+    assert kept_copies(link) == [] and kept_copies(path) == []
+    leftovers = [p for p in path.parent.rglob("*.xlsx") if p != path and not p.is_symlink()]
+    assert leftovers == [], leftovers

@@ -620,3 +620,22 @@ def test_a_name_too_long_is_said_in_french(tmp_path: Path) -> None:
     done = run("check", str(tmp_path / ("n" * 300 + ".xlsx")))
     assert done.returncode == 3, done.stderr
     assert "trop long" in done.stderr and "File name too long" not in done.stderr
+
+
+def test_a_pipe_is_neither_read_as_a_workbook_nor_replaced_by_an_output(
+    wb: Path, tmp_path: Path
+) -> None:
+    """A named pipe (or a device) would make a command wait for ever, or be replaced by a
+    regular file: both are refused at once, in French (attack review)."""
+    pipe = tmp_path / "tube.xlsx"
+    os.mkfifo(pipe)
+    read = run("check", str(pipe))
+    assert read.returncode == 3 and "pas un fichier ordinaire" in read.stderr
+    for args in (
+        ["followup", str(wb), "--format", "pdf", "--output", str(pipe)],
+        ["brief", str(wb), "Clinique", "--output", str(pipe)],
+    ):
+        done = run(*args)
+        assert done.returncode == 3, (args, done.stderr)
+        assert "pas un fichier ordinaire" in done.stderr
+    assert stat.S_ISFIFO(pipe.stat().st_mode)

@@ -292,6 +292,11 @@ def write_output(
     real = real_path(given)
     if real.is_dir():
         raise file_error(given, OSError(errno.EISDIR, "is a directory"))
+    if real.exists() and not real.is_file():  # a device or a pipe is never replaced
+        raise CbptError(
+            f"« {given} » n'est pas un fichier ordinaire (périphérique, tube…) : il n'a pas "
+            "été remplacé. Choisissez un nom de fichier pour --output."
+        )
     if not real.parent.is_dir():
         raise CbptError(
             f"Le dossier « {real.parent} » n'existe pas : « {given} » n'a pas été écrit."

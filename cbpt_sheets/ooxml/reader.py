@@ -26,6 +26,7 @@ from cbpt_sheets.core.schema import (
     LIBRARIES_HEADER,
     LIBRARY_ADDRESS_ALIASES,
     LIBRARY_ADDRESS_HEADER,
+    OPT_OUT_CODES,
     SETTINGS,
     SHEETS_BY_KEY,
     TEXT_SETTINGS,
@@ -33,6 +34,7 @@ from cbpt_sheets.core.schema import (
     VOLUNTEER_EMAIL_HEADER,
     VOLUNTEERS_HEADER,
     fold,
+    list_code,
     match_header,
     match_sheet,
     reads_as_list,
@@ -240,13 +242,23 @@ def _inferred_columns(
         if col_key in columns:
             continue
         blank = [i for i, h in enumerate(headers) if not h.strip()]
+        candidates: list[tuple[int, int]] = []  # (refusals it holds, index)
         for index in [*unknown, *blank]:
-            values = (row[index] for row in body if index < len(row))
+            values = [row[index] for row in body if index < len(row)]
             if reads_as_list(list_name, values):
-                columns[col_key] = found[col_key] = index
-                if index in unknown:
-                    unknown.remove(index)
-                break
+                refusals = sum(
+                    1
+                    for x in values
+                    if x is not None and list_code(list_name, str(x)) == OPT_OUT_CODES[list_name]
+                )
+                candidates.append((refusals, -index))
+        if candidates:
+            # two columns look like it: the one holding refusals wins (an opt-out is
+            # never left unread for a column of « Actif »), else the first
+            index = -max(candidates)[1]
+            columns[col_key] = found[col_key] = index
+            if index in unknown:
+                unknown.remove(index)
     return found
 
 

@@ -156,8 +156,11 @@ every file matching one of them is a copy of that workbook the tool made."""
 
 
 def kept_copies(path: str | os.PathLike[str]) -> list[Path]:
-    """Every backup, earlier version or interrupted copy of the workbook, by ``COPY_PATTERNS``."""
-    p = Path(path)
+    """Every backup, earlier version or interrupted copy of the workbook, by ``COPY_PATTERNS``.
+
+    Looked for beside the real file when ``path`` is a symbolic link (where the writer
+    keeps them)."""
+    p = files.real_path(path)
     stem, suffix, name = glob_escape(p.stem), glob_escape(p.suffix), glob_escape(p.name)
     found: dict[Path, None] = {}
     for pattern in COPY_PATTERNS:

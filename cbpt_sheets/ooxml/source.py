@@ -145,6 +145,10 @@ def sniff(path: Path) -> tuple[str, bytes | None]:
         if path.suffix.lower() == ".numbers" or (path / "Index.zip").exists():
             raise _numbers(path)
         raise UnreadableWorkbook(f"« {path} » est un dossier, pas un classeur Excel.")
+    if not path.is_file():  # a pipe or a device: opening it could wait for ever
+        raise UnreadableWorkbook(
+            f"« {path} » n'est pas un fichier ordinaire (tube, périphérique…), pas un classeur Excel."
+        )
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)
@@ -438,9 +442,10 @@ _DIMENSION = re.compile(
 )
 MAX_READ_COLUMN = 256  # IV, the old Excel limit; the widest CBPT sheet has fewer than 40
 # a cell whose column is past MAX_READ_COLUMN: three letters, or two from JA on
-_FAR_COLUMN = re.compile(rb"\br\s*=\s*[\"'](?:[A-Za-z]{3}|[J-Zj-z][A-Za-z])\d+[\"']")
+_FAR_LETTERS = rb"(?:[A-Za-z]{3}|[J-Zj-z][A-Za-z]|[Ii][W-Zw-z])"  # IW (257) and beyond
+_FAR_COLUMN = re.compile(rb"\br\s*=\s*[\"']" + _FAR_LETTERS + rb"\d+[\"']")
 _FAR_CELL = re.compile(
-    rb"<" + _P + rb"c\b[^>]*?\br\s*=\s*[\"'](?:[A-Za-z]{3}|[J-Zj-z][A-Za-z])\d+[\"'][^>]*?"
+    rb"<" + _P + rb"c\b[^>]*?\br\s*=\s*[\"']" + _FAR_LETTERS + rb"\d+[\"'][^>]*?"
     rb"(?:/>|>.*?</" + _P + rb"c\s*>)",
     re.S,
 )
