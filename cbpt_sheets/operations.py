@@ -392,18 +392,21 @@ def next_actions(source: Source, today: dt.date, sink: Sink | None = None) -> Ne
     )
 
 
+PARTIAL_NOTICE = "Attention, calcul sur des données incomplètes : {where} : {message}"
+"""How every front end says what a plan was made without (one text for all)."""
 PARTIAL_CODES = frozenset({"missing-column"})
 """Warnings that mean the plan was made without a column it reads (Suivi, issue 14's
 review): every answer built on it says so."""
 
 
 def partial_notices(report: Report | None) -> list[str]:
-    """« Organisations : La colonne « Suivi » est absente… » for each ``PARTIAL_CODES``
-    warning of the check the plan was made from (the plan goes on; it says so)."""
+    """« Attention, calcul sur des données incomplètes : Organisations : La colonne
+    « Suivi » est absente… » for each ``PARTIAL_CODES`` warning of the check the plan was
+    made from (the plan goes on; it says so)."""
     if report is None:
         return []
     return [
-        f"{f.sheet}{'!' + f.cell if f.cell else ''} : {f.message}"
+        PARTIAL_NOTICE.format(where=f"{f.sheet}{'!' + f.cell if f.cell else ''}", message=f.message)
         for f in report.findings
         if f.code in PARTIAL_CODES and f.severity == "warning"
     ]
@@ -730,9 +733,6 @@ def refuse_input_as_output(output: Path, inputs: list[Path]) -> None:
     from cbpt_sheets.ooxml.files import refuse_input
 
     refuse_input(output, inputs)
-
-
-save_output = write_output  # the report's and the agenda's name for it
 
 
 def organisation_at(raw: RawWorkbook, sheet: str, row: int) -> str | None:
@@ -1324,8 +1324,8 @@ __all__ = [
     "open_file",
     "plan_erasure",
     "save_followup",
-    "save_output",
     "verify",
+    "write_output",
 ]
 
 

@@ -70,11 +70,17 @@ def test_weekday_in_french() -> None:
 def test_french_holidays_match_the_holidays_package_year_by_year() -> None:
     import holidays
 
-    from cbpt_sheets.core.calendar import MODERN_RULES_FROM, french_public_holidays
+    from cbpt_sheets.core.calendar import (
+        MODERN_RULES_FROM,
+        french_holiday_names,
+        french_public_holidays,
+    )
 
     for year in range(MODERN_RULES_FROM, 2101):
         expected = frozenset(holidays.country_holidays("FR", years=year).keys())
         assert french_public_holidays(year) == expected, year
+        named = dict(holidays.country_holidays("FR", years=year, language="fr").items())
+        assert french_holiday_names(year) == named, year
 
 
 def test_easter_and_its_mondays_2026() -> None:

@@ -57,6 +57,6 @@ def agenda_command(
 
     name = "CBPT" + (f" – {volunteer}" if volunteer else "")
     data = calendar(result.events, dt.datetime.now(dt.timezone.utc), name)
-    operations.save_output(output, data)
+    operations.write_output(output, data)
     count = len(result.events)
     click.echo(f"Agenda écrit\u00a0: {output} ({count} événement{'s' if count > 1 else ''}).")

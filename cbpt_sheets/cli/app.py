@@ -146,7 +146,7 @@ def say(message: str, err: bool = False, nl: bool = True) -> None:
 def say_partial(notices: list[str]) -> None:
     """On stderr (never in a JSON or CSV output): what the plan was made without."""
     for notice in notices:
-        say(f"Attention, calcul sur des données incomplètes : {notice}", err=True)
+        say(notice, err=True)
 
 
 FIRST_DAY = dt.date(1900, 1, 1)  # a spreadsheet's dates start in 1900

@@ -74,9 +74,7 @@ def followup_command(
         )
     day = parse_day(today)
     if output is not None:
-        from cbpt_sheets.ooxml.files import refuse_input
-
-        refuse_input(output, [path])
+        operations.refuse_input_as_output(output, [path])
     source = operations.open_file(path, write=write)
     filters = operations.FollowUpFilters(days, volunteer, library)
     with progress(path, fmt):

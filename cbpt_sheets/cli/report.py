@@ -111,7 +111,7 @@ def report_command(
         from cbpt_sheets.render.charts import draw
 
         assert output is not None
-        operations.save_output(output, draw(result.campaign, fmt))
+        operations.write_output(output, draw(result.campaign, fmt))
         click.echo(f"Graphiques écrits\u00a0: {output}")
         return
     from cbpt_sheets.render.report import report_json, report_text
@@ -122,7 +122,7 @@ def report_command(
         else report_text(result.campaign)
     )
     if output is not None:
-        operations.save_output(output, text.encode("utf-8"))
+        operations.write_output(output, text.encode("utf-8"))
         click.echo(f"Rapport écrit\u00a0: {output}")
         return
     click.echo(text, nl=False)

@@ -227,17 +227,13 @@ def _require_person(person: str) -> None:
 def _distinct_names(people: list[Any]) -> list[str]:
     """The different people among ``people`` (one per organisation), by name as typed:
     the same name in two organisations counts once (accents, case and civility aside)."""
-    from cbpt_sheets.core.names import folded
+    from cbpt_sheets.core.rgpd import name_tokens
 
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, ...], str] = {}
     for p in people:
         label = p.name or ", ".join(sorted(p.phones | p.emails)) or p.organisation
-        key = " ".join(w for w in folded(label).split() if w not in _CIVILITIES)
-        seen.setdefault(key, label)
+        seen.setdefault(name_tokens(label) or (label,), label)
     return list(seen.values())
-
-
-_CIVILITIES = frozenset({"m", "m.", "mme", "mlle", "mr", "dr", "me", "pr", "monsieur", "madame"})
 
 
 def _confirmed() -> bool:

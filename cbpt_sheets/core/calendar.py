@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import calendar as _stdcalendar
 import datetime as dt
-import functools
-import importlib.util
-import sys
-from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, cast
 
 WEEKDAYS_FR = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
@@ -31,49 +25,45 @@ def easter_sunday(year: int) -> dt.date:
     return dt.date(year, month, day + 1)
 
 
-def french_public_holidays(year: int) -> frozenset[dt.date]:
-    """The 11 national public holidays of metropolitan France in ``year`` (1982 and later).
+FIXED_HOLIDAYS = (
+    (1, 1, "Jour de l'an"),
+    (5, 1, "Fête du Travail"),
+    (5, 8, "Fête de la Victoire"),
+    (7, 14, "Fête nationale"),
+    (8, 15, "Assomption"),
+    (11, 1, "Toussaint"),
+    (11, 11, "Armistice"),
+    (12, 25, "Noël"),
+)
+EASTER_HOLIDAYS = ((1, "Lundi de Pâques"), (39, "Ascension"), (50, "Lundi de Pentecôte"))
+"""Days after Easter Sunday, and names (the ``holidays`` package's French names)."""
+
+
+@lru_cache(maxsize=256)
+def french_holiday_names(year: int) -> dict[dt.date, str]:
+    """The 11 national public holidays of metropolitan France in ``year`` (1982 and later),
+    with their French names.
 
     Lundi de Pentecôte is left out in 2005-2007, when it was the « journée de solidarité »
     in every workplace (as the ``holidays`` package does; tests/test_calendar.py checks
-    this function against it year by year). Raises ValueError before 1982.
+    dates and names against it year by year). Raises ValueError before 1982.
     """
     if year < MODERN_RULES_FROM:
         raise ValueError(f"rules known from {MODERN_RULES_FROM}: {year}")
     easter = easter_sunday(year)
-    days = {dt.date(year, m, d) for m, d in ((1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1), (11, 11), (12, 25))}  # fmt: skip
-    days.add(easter + dt.timedelta(days=1))  # lundi de Pâques
-    days.add(easter + dt.timedelta(days=39))  # Ascension
-    if not 2005 <= year <= 2007:
-        days.add(easter + dt.timedelta(days=50))  # lundi de Pentecôte
-    return frozenset(days)
+    days = {dt.date(year, m, d): name for m, d, name in FIXED_HOLIDAYS}
+    for after, name in EASTER_HOLIDAYS:
+        if after == 50 and 2005 <= year <= 2007:
+            continue
+        day = easter + dt.timedelta(days=after)
+        # two holidays on one day (Ascension on 8 May): both names, as the package gives them
+        days[day] = "; ".join(sorted({*days[day].split("; "), name})) if day in days else name
+    return dict(sorted(days.items()))
 
 
-@lru_cache(maxsize=1)
-def _france() -> Callable[..., Any]:
-    """The holidays package's French calendar, loaded on its own.
-
-    ``holidays.country_holidays("FR")`` imports ``holidays.countries``, which imports
-    every country's module (0.3 to 0.7 s, more than a small workbook's check); the
-    France module only needs the package's base classes. Falls back to
-    ``country_holidays`` if the package's layout changes (tests/test_calendar.py
-    compares both).
-    """
-    import holidays
-
-    loaded = sys.modules.get("holidays.countries.france")
-    if loaded is not None:
-        return cast(Callable[..., Any], loaded.France)
-    try:
-        path = Path(holidays.__file__).parent / "countries" / "france.py"
-        spec = importlib.util.spec_from_file_location("cbpt_sheets._holidays_france", path)
-        if spec is None or spec.loader is None:
-            raise ImportError(path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return cast(Callable[..., Any], module.France)
-    except Exception:  # another layout: the registry, slower
-        return functools.partial(holidays.country_holidays, "FR")
+def french_public_holidays(year: int) -> frozenset[dt.date]:
+    """The dates of ``french_holiday_names`` (1982 and later; ValueError before)."""
+    return frozenset(french_holiday_names(year))
 
 
 @lru_cache(maxsize=256)
@@ -94,8 +84,12 @@ def _holidays_of(year: int) -> frozenset[dt.date]:
 
 @lru_cache(maxsize=64)
 def _holiday_names(year: int) -> dict[dt.date, str]:
-    """The French public holidays of one year, with their French names (the package's)."""
-    return dict(_france()(years=year, language="fr").items())
+    """The French public holidays of one year with their names (the package before 1982)."""
+    if year >= MODERN_RULES_FROM:
+        return french_holiday_names(year)
+    import holidays
+
+    return dict(holidays.country_holidays("FR", years=year, language="fr").items())
 
 
 def holiday_name(day: dt.date) -> str | None:

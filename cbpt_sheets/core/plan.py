@@ -24,7 +24,14 @@ from cbpt_sheets.core.a1 import parse_ref
 from cbpt_sheets.core.brief import Brief, brief
 from cbpt_sheets.core.drafts import WRITING_ACTIONS, Draft, drafts_for
 from cbpt_sheets.core.followup import followup
-from cbpt_sheets.core.models import Finding, NextAction, RawWorkbook, Report, Workbook
+from cbpt_sheets.core.models import (
+    Finding,
+    NextAction,
+    RawWorkbook,
+    Report,
+    SheetData,
+    Workbook,
+)
 from cbpt_sheets.core.rules import Blocker, History, link, next_action, next_actions
 from cbpt_sheets.core.schema import PLAN_IGNORED_COLUMNS, SHEETS_BY_KEY
 from cbpt_sheets.errors import StructureError
@@ -147,8 +154,7 @@ def inputs(raw: RawWorkbook, today: dt.date, report: Report | None = None) -> In
         ref = parse_ref(f.cell)
         if ref is None:
             continue
-        index = ref[1] - 1
-        column = next((k for k, i in sheet.columns.items() if i == index), None)
+        column = _column_at(sheet, ref[1])
         if column is None or column in PLAN_IGNORED_COLUMNS.get(key, ()):
             continue
         name = names[key].get(f.row)
@@ -200,6 +206,11 @@ def unmatched(raw: RawWorkbook, unresolved: Iterable[str]) -> list[Unmatched]:
     return out
 
 
+def _column_at(sheet: SheetData, number: int) -> str | None:
+    """The key of the known column at 1-based column ``number``, None when unknown."""
+    return next((k for k, i in sheet.columns.items() if i == number - 1), None)
+
+
 ORGANISATION_BLOCKING_COLUMNS = frozenset({"tracking"})
 """Organisations columns whose error blocks the row's plan: Suivi carries the opt-out."""
 
@@ -210,7 +221,7 @@ def _suivi_blocker(raw: RawWorkbook, f: Finding) -> Blocker | None:
     ref = parse_ref(f.cell) if f.cell else None
     if ref is None or f.row is None:
         return None
-    column = next((k for k, i in sheet.columns.items() if i == ref[1] - 1), None)
+    column = _column_at(sheet, ref[1])
     if column not in ORGANISATION_BLOCKING_COLUMNS or "name" not in sheet.data:
         return None
     try:

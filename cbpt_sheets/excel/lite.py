@@ -130,7 +130,7 @@ def _next_actions(book: xw.Book, today: dt.date) -> list[NextAction]:
         )
     say(message)
     for notice in result.partial:  # computed without a column it reads: said
-        say(f"Attention, calcul sur des données incomplètes : {notice}")
+        say(notice)
     return actions
 
 
@@ -146,7 +146,7 @@ def _followup_list(
     source = ExcelSource(book)
     result = operations.followup_list(source, today, filters, ExcelSink(book, source))
     for notice in result.partial:
-        say(f"Attention, calcul sur des données incomplètes : {notice}")
+        say(notice)
     for unknown in result.unknown:
         listed = ", ".join(f"« {name} »" for name in unknown.known) or "aucun nom saisi"
         say(

@@ -125,7 +125,7 @@ def next_actions(book: xw.Book | None = None, today: dt.date | None = None) -> l
             + " : ajoutez-la (en-tête exact) puis recommencez."
         )
     for notice in result.partial:  # computed without a column it reads: said
-        message += f" Attention, calcul sur des données incomplètes : {notice}"
+        message += f" {notice}"
     alert(book, message)
     return actions
 
@@ -143,7 +143,7 @@ def followup_list(book: xw.Book | None = None, today: dt.date | None = None) -> 
         book,
         f"La feuille « {result.sheet} » est à jour : {plural(len(result.items), 'action')}"
         + (f", dont {overdue} en retard." if overdue else ".")
-        + "".join(f" Attention, calcul sur des données incomplètes : {n}" for n in result.partial),
+        + "".join(f" {notice}" for notice in result.partial),
     )
     return result.items
 

@@ -323,13 +323,7 @@ class _Package:
                     continue
                 if data is None:
                     data = self.archive.read(info)
-                clone = zipfile.ZipInfo(info.filename, info.date_time)
-                clone.compress_type = info.compress_type
-                clone.external_attr = info.external_attr
-                clone.create_system = info.create_system
-                clone.comment = info.comment
-                clone.extra = b""
-                out.writestr(clone, data)
+                out.writestr(_entry_like(info), data)
             for name, data in self.added.items():
                 clone = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
                 clone.compress_type = zipfile.ZIP_DEFLATED
@@ -457,6 +451,18 @@ _LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # a zip local file header, before na
 _KEEP_FLAGS = 0x06  # deflate's level hints; not encryption (0x01) nor a data descriptor (0x08)
 
 
+def _entry_like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new zip entry with ``info``'s name, date, compression, attributes and comment
+    (no extra field: sizes and offsets are the new file's)."""
+    clone = zipfile.ZipInfo(info.filename, info.date_time)
+    clone.compress_type = info.compress_type
+    clone.external_attr = info.external_attr
+    clone.create_system = info.create_system
+    clone.comment = info.comment
+    clone.extra = b""
+    return clone
+
+
 def copy_compressed(out: zipfile.ZipFile, source: bytes, info: zipfile.ZipInfo) -> bool:
     """Append the part ``info`` of the archive ``source`` to ``out`` as it is stored: compressed.
 
@@ -477,12 +483,7 @@ def copy_compressed(out: zipfile.ZipFile, source: bytes, info: zipfile.ZipInfo) 
     raw = source[start : start + info.compress_size]
     if len(raw) != info.compress_size:
         return False
-    clone = zipfile.ZipInfo(info.filename, info.date_time)
-    clone.compress_type = info.compress_type
-    clone.external_attr = info.external_attr
-    clone.create_system = info.create_system
-    clone.comment = info.comment
-    clone.extra = b""
+    clone = _entry_like(info)
     clone.flag_bits = info.flag_bits & _KEEP_FLAGS
     clone.CRC, clone.compress_size, clone.file_size = info.CRC, info.compress_size, info.file_size
     zip64 = max(clone.file_size, clone.compress_size) > zipfile.ZIP64_LIMIT
