@@ -213,7 +213,7 @@ def test_export_csv_and_an_unknown_person(make_workbook: Callable[..., Path]) ->
     path = make_workbook(**DURAND)
     out = run("rgpd", "export", path, "s.durand@aphp.fr", "--format", "csv").stdout
     lines = out.lstrip("\ufeff").splitlines()
-    assert out.startswith("\ufeff") and lines[0] == "Feuille;Cellule;Colonne;Valeur"
+    assert out.startswith("\ufeff") and lines[0] == "sheet;cell;column;value"
     # a value starting with + (a phone) is neutralised for Excel, as every CSV of the tool
     assert lines[1:] == [";".join(safe_cell(x) for x in c) for c in DURAND_CELLS]
     none = run("rgpd", "export", path, "Jeanne Inconnue")

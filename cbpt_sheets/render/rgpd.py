@@ -16,9 +16,7 @@ if TYPE_CHECKING:
     from cbpt_sheets.operations import ErasurePlan, ErasureResult, GdprListResult
 
 EXPORT_KEYS = ("sheet", "cell", "column", "value")
-EXPORT_HEADERS = ("Feuille", "Cellule", "Colonne", "Valeur")
-"""The CSV's header row: the access export is sent to the person, in French (the
-JSON keep ``EXPORT_KEYS``, the contract of interfaces.md)."""
+"""The CSV's columns: those of the JSON (interfaces.md: a CSV has its JSON's columns)."""
 NBSP = "\u00a0"
 _BEFORE = re.compile(r" ([:;?!»])")
 _AFTER = re.compile(r"« ")
@@ -76,7 +74,7 @@ def export_csv(cells: Iterable[PersonCell]) -> str:
     """One person's cells as CSV for a French Excel: BOM, ``;``, formulas neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(EXPORT_HEADERS)
+    writer.writerow(EXPORT_KEYS)
     for c in cells:
         data = c.as_json()
         writer.writerow([safe_cell("" if data[k] is None else data[k]) for k in EXPORT_KEYS])
