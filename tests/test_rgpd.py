@@ -693,3 +693,29 @@ def test_erase_through_a_link_deletes_the_copies_beside_the_real_workbook(
     assert kept_copies(link) == [] and kept_copies(path) == []
     leftovers = [p for p in path.parent.rglob("*.xlsx") if p != path and not p.is_symlink()]
     assert leftovers == [], leftovers
+
+
+def test_civility_and_surname_in_a_note_of_another_organisation_is_a_trace(
+    make_workbook: Callable[..., Path],
+) -> None:
+    """M. Hugo Lefort is Fondation Bonne Lecture's contact; « Rappeler M. Lefort » sits in a
+    call of another organisation: exported, and redacted by the erasure."""
+    path = make_workbook(
+        organisations=[
+            org("Fondation Bonne Lecture", Interlocuteur="M. Hugo Lefort"),
+            org("Lumière Conseil"),
+        ],
+        calls=[
+            call(
+                "Lumière Conseil",
+                D(2026, 11, 20),
+                "Pas de réponse",
+                Notes="Rappeler M. Lefort la semaine prochaine",
+            ),
+        ],
+    )
+    exported = json.loads(run("rgpd", "export", path, "M. Lefort", "--today", T).stdout)
+    assert "Rappeler M. Lefort la semaine prochaine" in [c["value"] for c in exported["cells"]]
+    erased = run("rgpd", "erase", path, "M. Lefort", "--yes", "--today", T)
+    assert erased.exit_code in (0, 1), erased.output
+    assert "Lefort" not in " ".join(_parts(path).values())

@@ -226,6 +226,8 @@ def test_the_variants_file_is_big_enough_and_covers_the_issue() -> None:
         "ne pas rappeler avant janvier",  # a date, not an opt-out
         "Rappeler",
         "Refus",
+        "Rappeler en janvier, pas avant",  # clauses, none of them a refusal
+        "Pas de réponse, rappeler demain",
     ],
 )
 def test_sentences_that_are_not_an_opt_out_are_not_read_as_one(typed: str) -> None:

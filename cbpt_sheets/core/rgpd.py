@@ -239,6 +239,10 @@ class Person:
                 text = c.value.strip()
                 if len(text) >= 3:
                     out[text] = None
+                words = text.split()
+                if c.kind == "name" and len(words) >= 3 and name_tokens(words[0]) == ():
+                    # « M. Hugo Lefort » is « M. Lefort » in a note of any row
+                    out[f"{words[0]} {words[-1]}"] = None
         for digits in self.phones:
             out[digits] = None
             formatted = v.phone(digits)

@@ -918,7 +918,7 @@ LABEL_WORD_INDEX: dict[str, dict[str, str]] = {
 # rappeler avant janvier » stays a not-in-list error.
 _OPT_OUT_VERB = r"(?:re)?(?:contact|appel|rappel|sollicit|demarch|telephon)(?:e|es|ee|ees|er|ez|s)?"
 OPT_OUT_PHRASE = re.compile(
-    r"^(?:(?:il|elle|ils|elles|on) )?(?:"
+    r"^(?:(?:merci de|svp|stop|priere de) )?(?:(?:il|elle|ils|elles|on) )?(?:"
     r"(?:ne |n )?(?:souhaite|souhaitent|veut|veulent|desire|desirent|voulait|souhaitait)"
     r" (?:plus|pas|plus jamais|jamais|pas etre|plus etre)(?: etre)?"
     r"|ne (?:plus|pas|jamais|plus jamais)(?: (?:nous|les|la|le|l|leur|lui))?"
@@ -926,8 +926,38 @@ OPT_OUT_PHRASE = re.compile(
     r"|(?:demande|demandent) (?:a|de) ne (?:plus|pas|jamais)(?: etre)?"
     r") ?" + _OPT_OUT_VERB + r"(?: (?:par|de|du) (?:nous|cbpt|la bibliotheque))?"
     r"(?: svp| merci| s il vous plait)?$"
+    # « ne nous appelez plus », « ne plus jamais les appeler »
+    r"|^(?:(?:merci de|svp|stop) )?ne (?:(?:nous|me|les|la|le) |l ?)?"
+    + _OPT_OUT_VERB
+    + r" (?:plus|pas|jamais|plus jamais)(?: svp| merci| s il vous plait)?$"
+    # « ne veut plus qu'on l'appelle », « ne souhaite pas que nous le recontactions »
+    r"|^(?:(?:il|elle|ils|elles) )?ne (?:veut|veulent|souhaite|souhaitent|desire|desirent)"
+    r" (?:plus|pas|plus jamais|jamais) (?:qu ?on|que l ?on|que nous|que cbpt)"
+    r" (?:(?:les|la|le|nous|lui|leur) |l ?)?(?:re)?(?:contact|appel|rappel|sollicit|demarch|telephon)\w*$"
 )
 OPT_OUT_CODES = {"Resultat": "opt-out", "Suivi": "opposition"}
+# the parts of a value said in several clauses (« pas intéressé, ne plus rappeler »,
+# « Stop - ne pas rappeler », « Ne pas contacter (demande du directeur) »): when one of
+# them is a refusal, the value is the refusal (an opt-out is never read as something else)
+_CLAUSES = re.compile(r"\s*(?:[,;:!.?()\[\]/]|\s[-–—]\s|\bet\b|\bmais\b)\s*")
+
+
+def _opt_out_clause(list_name: str, value: str) -> bool:
+    """Whether one clause of ``value`` is, alone, a refusal of ``list_name`` (see ``_CLAUSES``)."""
+    code = OPT_OUT_CODES[list_name]
+    for clause in _CLAUSES.split(value):
+        key = word_key(clause)
+        if not key:
+            continue
+        if OPT_OUT_PHRASE.match(key):
+            return True
+        if (
+            LABEL_WORD_INDEX[list_name].get(key) or SYNONYM_INDEX.get(list_name, {}).get(key)
+        ) == code:
+            return True
+    return False
+
+
 """The list entry an opt-out sentence names, per list."""
 
 
@@ -945,7 +975,11 @@ def list_code(list_name: str, value: str) -> str | None:
         return hit[0]
     key = word_key(value)
     code = LABEL_WORD_INDEX[list_name].get(key) or SYNONYM_INDEX.get(list_name, {}).get(key)
-    if code is None and list_name in OPT_OUT_CODES and OPT_OUT_PHRASE.match(key):
+    if (
+        code is None
+        and list_name in OPT_OUT_CODES
+        and (OPT_OUT_PHRASE.match(key) or _opt_out_clause(list_name, value))
+    ):
         return OPT_OUT_CODES[list_name]
     return code
 
