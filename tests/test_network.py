@@ -402,13 +402,13 @@ def test_an_opt_out_in_one_library_holds_for_the_whole_network(tmp_path: Path, h
 def test_an_organisation_its_library_cannot_read_is_paused_in_every_copy(
     tmp_path: Path,
 ) -> None:
-    """Vaugirard's call says « Ne nous rappelez plus », which no list reads: Vaugirard's own
+    """Vaugirard's call says « Souci, voir plus tard », which no list reads: Vaugirard's own
     plan is « À corriger »; the network workbook (whose rows keep only what was read)
     pauses every copy with a note, so that Plaisance's meeting is not prepared."""
     a = build_workbook(
         tmp_path / "vaugirard.xlsx",
         organisations=[org("Mairie du 14e", "75014", "01 53 90 67 14", Bibliothèque="Paris 15")],
-        calls=[call("Mairie du 14e", TODAY - dt.timedelta(days=20), "Ne nous rappelez plus")],
+        calls=[call("Mairie du 14e", TODAY - dt.timedelta(days=20), "Souci, voir plus tard")],
     )
     b = build_workbook(
         tmp_path / "plaisance.xlsx",
@@ -438,4 +438,4 @@ def test_an_organisation_its_library_cannot_read_is_paused_in_every_copy(
     wb = openpyxl.load_workbook(out)
     headers = [c.value for c in wb["Organisations"][1]]
     notes = [r[headers.index("Notes")] for r in wb["Organisations"].iter_rows(min_row=2, values_only=True)]  # fmt: skip
-    assert all("Ne nous rappelez plus" in (n or "") for n in notes), notes
+    assert all("Souci, voir plus tard" in (n or "") for n in notes), notes

@@ -487,7 +487,9 @@ def test_an_opt_out_in_suivi_survives_a_lost_header_or_is_said(
 
 
 @pytest.mark.parametrize(
-    "typed", ["Ne pas contacter (demande du 12/11)", "Ne pas conntacter", "Liste rouge", "NPC"]
+    # (« Ne pas contacter (demande du 12/11) » is now read as the refusal: list_variants.csv)
+    "typed",
+    ["Ne pas conntacter (demande du 12/11)", "Ne pas conntacter", "Liste rouge", "NPC"],
 )
 def test_an_unreadable_suivi_blocks_the_organisation(
     make_workbook: Callable[..., Path], tmp_path: Path, typed: str
